@@ -1,0 +1,101 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"strconv"
+
+	"github.com/joho/godotenv"
+)
+
+// config is the portal's settings, read from the environment (.env.example documents
+// each one).
+type config struct {
+	Addr         string
+	OwnerURL     string
+	AppURL       string
+	StaffURL     string
+	Production   bool
+	TrustedProxy bool
+	DemoPassword string
+	LogLevel     slog.Level
+}
+
+// defaultDemoPassword signs in the demo users when DEMO_PASSWORD is not set.
+const defaultDemoPassword = "demo-portal-2026"
+
+// loadConfig reads .env when present (without overriding the environment) and the
+// environment.
+func loadConfig() (config, error) {
+	if err := godotenv.Load(); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return config{}, fmt.Errorf("read .env: %w", err)
+	}
+
+	c := config{
+		Addr:         getenv("ADDR", "127.0.0.1:8080"),
+		OwnerURL:     os.Getenv("DATABASE_URL"),
+		DemoPassword: getenv("DEMO_PASSWORD", defaultDemoPassword),
+	}
+	switch env := getenv("PORTAL_ENV", "development"); env {
+	case "development":
+	case "production":
+		c.Production = true
+	default:
+		return c, fmt.Errorf("PORTAL_ENV must be development or production, not %q", env)
+	}
+	var err error
+	if c.TrustedProxy, err = getbool("TRUSTED_PROXY"); err != nil {
+		return c, err
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(getenv("LOG_LEVEL", "info"))); err != nil {
+		return c, fmt.Errorf("LOG_LEVEL: %w", err)
+	}
+
+	c.AppURL, err = roleURL("APP_DATABASE_URL", c.OwnerURL, "portal_app")
+	if err != nil {
+		return c, err
+	}
+	c.StaffURL, err = roleURL("STAFF_DATABASE_URL", c.OwnerURL, "portal_staff")
+	return c, err
+}
+
+// roleURL returns the setting named env, or else the owner's URL with the user
+// swapped for role and no password (for trust, peer or .pgpass authentication).
+func roleURL(env, ownerURL, role string) (string, error) {
+	if v := os.Getenv(env); v != "" {
+		return v, nil
+	}
+	if ownerURL == "" {
+		return "", fmt.Errorf("set DATABASE_URL (or %s); `make run` sets it for the "+
+			"project's local database", env)
+	}
+	u, err := url.Parse(ownerURL)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return "", errors.New("DATABASE_URL must be a postgres:// URL")
+	}
+	u.User = url.User(role)
+	return u.String(), nil
+}
+
+func getenv(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func getbool(name string) (bool, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("%s must be true or false, not %q", name, v)
+	}
+	return b, nil
+}

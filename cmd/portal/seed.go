@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/jusb/portal/db"
+	"github.com/jusb/portal/handlers"
+	"github.com/jusb/portal/handlers/password"
+)
+
+type demoOrg struct {
+	name, slug string
+	staff      bool
+	users      []demoUser
+}
+
+type demoUser struct{ email, name, role string }
+
+// demoData is what seed-demo creates. Later areas add their demo content here.
+var demoData = []demoOrg{
+	{name: "JusB Solutions", slug: "jusb", staff: true, users: []demoUser{
+		{"admin@jusb.example", "Jess Admin", handlers.RoleJusbAdmin},
+	}},
+	{name: "Acme", slug: "acme", users: []demoUser{
+		{"alice@acme.example", "Alice Anders", handlers.RoleClientAdmin},
+		{"bob@acme.example", "Bob Brown", handlers.RoleClient},
+	}},
+	{name: "Globex", slug: "globex", users: []demoUser{
+		{"carol@globex.example", "Carol Chen", handlers.RoleClientAdmin},
+		{"dave@globex.example", "Dave Diaz", handlers.RoleClient},
+	}},
+}
+
+// seedDemo creates the demo organizations and users, or brings them back to their
+// demo state: running it twice changes nothing the second time.
+func seedDemo(ctx context.Context, cfg config, log *slog.Logger, args []string,
+	stdout io.Writer) error {
+	fs := flag.NewFlagSet("seed-demo", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("%w: seed-demo: %v", errUsage, err)
+	}
+	if cfg.Production {
+		return errors.New("seed-demo: refusing to load demo data with PORTAL_ENV=production")
+	}
+	if err := password.Validate(cfg.DemoPassword); err != nil {
+		return fmt.Errorf("seed-demo: DEMO_PASSWORD: %w", err)
+	}
+
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	hasher, err := password.NewHasher(password.DefaultParams)
+	if err != nil {
+		return err
+	}
+
+	err = store.Staff(ctx, func(q *db.Queries) error {
+		for _, o := range demoData {
+			if err := seedOrg(ctx, q, hasher, o, cfg.DemoPassword); err != nil {
+				return fmt.Errorf("organization %s: %w", o.slug, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("seed-demo: %w", err)
+	}
+	log.Info("demo data loaded")
+
+	fmt.Fprintln(stdout, "Demo sign-ins (password: "+cfg.DemoPassword+"):")
+	for _, o := range demoData {
+		for _, u := range o.users {
+			fmt.Fprintf(stdout, "  %-22s %-13s %s\n", u.email, u.role, o.name)
+		}
+	}
+	return nil
+}
+
+func seedOrg(ctx context.Context, q *db.Queries, hasher *password.Hasher, o demoOrg,
+	pw string) error {
+	org, err := q.UpsertOrganizationGlobal(ctx, db.UpsertOrganizationGlobalParams{
+		Name: o.name, Slug: o.slug, IsStaff: o.staff})
+	if err != nil {
+		return err
+	}
+	for _, u := range o.users {
+		if err := seedUser(ctx, q, hasher, org.ID, u, pw); err != nil {
+			return fmt.Errorf("user %s: %w", u.email, err)
+		}
+	}
+	return nil
+}
+
+func seedUser(ctx context.Context, q *db.Queries, hasher *password.Hasher, org db.OrgID,
+	u demoUser, pw string) error {
+	existing, err := q.GetUserByEmailWithHash(ctx, db.GetUserByEmailWithHashParams{
+		OrgID: org, Email: u.email})
+	if errors.Is(err, db.ErrNotFound) {
+		hash, err := hasher.Hash(ctx, pw)
+		if err != nil {
+			return err
+		}
+		_, err = q.CreateUser(ctx, db.CreateUserParams{OrgID: org, Email: u.email,
+			Name: u.name, PasswordHash: hash, Role: u.role})
+		return err
+	}
+	if err != nil {
+		return err
+	}
+
+	if err := q.UpdateUserProfile(ctx, db.UpdateUserProfileParams{OrgID: org,
+		ID: existing.ID, Name: u.name, Role: u.role}); err != nil {
+		return err
+	}
+	// Rehash only when the demo password changed, which also ends the user's sessions.
+	if hasher.Verify(ctx, existing.PasswordHash, pw) == nil {
+		return nil
+	}
+	hash, err := hasher.Hash(ctx, pw)
+	if err != nil {
+		return err
+	}
+	return q.UpdateUserPassword(ctx, db.UpdateUserPasswordParams{OrgID: org,
+		ID: existing.ID, PasswordHash: hash})
+}

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/jusb/portal/db"
+	"github.com/jusb/portal/handlers"
+	"github.com/jusb/portal/handlers/password"
+)
+
+// shutdownGrace is how long in-flight requests get to finish after SIGTERM or SIGINT.
+const shutdownGrace = 20 * time.Second
+
+func serve(ctx context.Context, cfg config, log *slog.Logger, args []string,
+	stdout io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("%w: serve: %v", errUsage, err)
+	}
+
+	store, err := db.Open(ctx, db.PoolOptions{AppURL: cfg.AppURL, StaffURL: cfg.StaffURL})
+	if err != nil {
+		return fmt.Errorf("connect to database (is it migrated? try `make migrate`): %w", err)
+	}
+	defer store.Close()
+
+	hasher, err := password.NewHasher(password.DefaultParams)
+	if err != nil {
+		return err
+	}
+	srv := handlers.New(handlers.Config{Production: cfg.Production,
+		TrustedProxy: cfg.TrustedProxy}, store, hasher, log)
+	defer srv.Close()
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	httpServer := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+
+	fmt.Fprintf(stdout, "JusB Portal is listening on http://%s\n", ln.Addr())
+	errc := make(chan error, 1)
+	go func() { errc <- httpServer.Serve(ln) }()
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+
+	log.Info("shutting down", slog.Duration("grace", shutdownGrace))
+	srv.Drain()
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := httpServer.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}

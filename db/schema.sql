@@ -1,0 +1,1181 @@
+\restrict dbmate
+
+-- Dumped from database version 15.20 (Debian 15.20-0+deb12u1)
+-- Dumped by pg_dump version 15.20 (Debian 15.20-0+deb12u1)
+
+SET statement_timeout = 0;
+SET lock_timeout = 0;
+SET idle_in_transaction_session_timeout = 0;
+SET client_encoding = 'UTF8';
+SET standard_conforming_strings = on;
+SELECT pg_catalog.set_config('search_path', '', false);
+SET check_function_bodies = false;
+SET xmloption = content;
+SET client_min_messages = warning;
+SET row_security = off;
+
+--
+-- Name: actor_may_act(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.actor_may_act() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    actor uuid := (to_jsonb(NEW) ->> TG_ARGV[0])::uuid;
+BEGIN
+    IF actor IS NULL THEN
+        RETURN NEW;
+    END IF;
+    IF NOT EXISTS (
+        SELECT 1 FROM app_user u JOIN organization o ON o.id = u.org_id
+        WHERE u.id = actor AND (u.org_id = NEW.org_id OR o.is_staff)
+    ) THEN
+        RAISE EXCEPTION '% % may not act in organization %', TG_ARGV[0], actor, NEW.org_id
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+
+--
+-- Name: app_org_id(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.app_org_id() RETURNS uuid
+    LANGUAGE sql STABLE
+    AS $$ SELECT NULLIF(current_setting('app.org_id', true), '')::uuid $$;
+
+
+--
+-- Name: app_signin_email(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.app_signin_email() RETURNS text
+    LANGUAGE sql STABLE
+    AS $$ SELECT NULLIF(current_setting('app.signin_email', true), '') $$;
+
+
+--
+-- Name: app_user_role_fits_org(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.app_user_role_fits_org() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF (NEW.role = 'jusb_admin') IS DISTINCT FROM
+       (SELECT o.is_staff FROM organization o WHERE o.id = NEW.org_id) THEN
+        RAISE EXCEPTION 'role % does not fit organization %', NEW.role, NEW.org_id
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+
+SET default_tablespace = '';
+
+SET default_table_access_method = heap;
+
+--
+-- Name: activity; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.activity (
+    id bigint NOT NULL,
+    org_id uuid NOT NULL,
+    actor_id uuid,
+    action text NOT NULL,
+    target_type text NOT NULL,
+    target_id uuid,
+    summary text DEFAULT ''::text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT activity_action_check CHECK ((action ~ '^[a-z_]+\.[a-z_]+$'::text)),
+    CONSTRAINT activity_summary_check CHECK ((char_length(summary) <= 500)),
+    CONSTRAINT activity_target_type_check CHECK ((target_type ~ '^[a-z_]+$'::text))
+);
+
+ALTER TABLE ONLY public.activity FORCE ROW LEVEL SECURITY;
+
+
+--
+-- Name: activity_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.activity ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.activity_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: app_user; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.app_user (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    org_id uuid NOT NULL,
+    email text NOT NULL,
+    name text NOT NULL,
+    password_hash text NOT NULL,
+    role text NOT NULL,
+    is_active boolean DEFAULT true NOT NULL,
+    session_version integer DEFAULT 1 NOT NULL,
+    last_sign_in_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT app_user_email_check CHECK (((email = lower(email)) AND ((char_length(email) >= 3) AND (char_length(email) <= 254)) AND (email ~~ '_%@_%'::text))),
+    CONSTRAINT app_user_name_check CHECK (((char_length(name) >= 1) AND (char_length(name) <= 200))),
+    CONSTRAINT app_user_role_check CHECK ((role = ANY (ARRAY['client'::text, 'client_admin'::text, 'jusb_admin'::text])))
+);
+
+ALTER TABLE ONLY public.app_user FORCE ROW LEVEL SECURITY;
+
+
+--
+-- Name: file; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.file (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    org_id uuid NOT NULL,
+    uploader_id uuid NOT NULL,
+    filename text NOT NULL,
+    storage_key text NOT NULL,
+    mime text NOT NULL,
+    size bigint NOT NULL,
+    sha256 bytea NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    deleted_at timestamp with time zone,
+    CONSTRAINT file_filename_check CHECK (((char_length(filename) >= 1) AND (char_length(filename) <= 255))),
+    CONSTRAINT file_sha256_check CHECK ((length(sha256) = 32)),
+    CONSTRAINT file_size_check CHECK ((size >= 0))
+);
+
+ALTER TABLE ONLY public.file FORCE ROW LEVEL SECURITY;
+
+
+--
+-- Name: invitation; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.invitation (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    org_id uuid NOT NULL,
+    email text NOT NULL,
+    role text NOT NULL,
+    token_hash bytea NOT NULL,
+    invited_by uuid,
+    expires_at timestamp with time zone NOT NULL,
+    accepted_at timestamp with time zone,
+    revoked_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT invitation_email_check CHECK (((email = lower(email)) AND (email ~~ '_%@_%'::text))),
+    CONSTRAINT invitation_role_check CHECK ((role = ANY (ARRAY['client'::text, 'client_admin'::text, 'jusb_admin'::text]))),
+    CONSTRAINT invitation_token_hash_check CHECK ((length(token_hash) = 32))
+);
+
+ALTER TABLE ONLY public.invitation FORCE ROW LEVEL SECURITY;
+
+
+--
+-- Name: message; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.message (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    org_id uuid NOT NULL,
+    thread_id uuid NOT NULL,
+    author_id uuid NOT NULL,
+    body text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT message_body_check CHECK (((char_length(body) >= 1) AND (char_length(body) <= 20000)))
+);
+
+ALTER TABLE ONLY public.message FORCE ROW LEVEL SECURITY;
+
+
+--
+-- Name: message_attachment; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.message_attachment (
+    org_id uuid NOT NULL,
+    message_id uuid NOT NULL,
+    file_id uuid NOT NULL
+);
+
+ALTER TABLE ONLY public.message_attachment FORCE ROW LEVEL SECURITY;
+
+
+--
+-- Name: organization; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.organization (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    name text NOT NULL,
+    slug text NOT NULL,
+    is_staff boolean DEFAULT false NOT NULL,
+    archived_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT organization_name_check CHECK (((char_length(name) >= 1) AND (char_length(name) <= 200))),
+    CONSTRAINT organization_slug_check CHECK ((slug ~ '^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$'::text))
+);
+
+
+--
+-- Name: password_reset; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.password_reset (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    org_id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    token_hash bytea NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    used_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT password_reset_token_hash_check CHECK ((length(token_hash) = 32))
+);
+
+ALTER TABLE ONLY public.password_reset FORCE ROW LEVEL SECURITY;
+
+
+--
+-- Name: schema_migrations; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.schema_migrations (
+    version character varying NOT NULL
+);
+
+
+--
+-- Name: sessions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.sessions (
+    token text NOT NULL,
+    data bytea NOT NULL,
+    expiry timestamp with time zone NOT NULL
+);
+
+
+--
+-- Name: task; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.task (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    org_id uuid NOT NULL,
+    title text NOT NULL,
+    description text DEFAULT ''::text NOT NULL,
+    status text DEFAULT 'open'::text NOT NULL,
+    assignee_id uuid,
+    due_date date,
+    created_by uuid NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT task_description_check CHECK ((char_length(description) <= 20000)),
+    CONSTRAINT task_status_check CHECK ((status = ANY (ARRAY['open'::text, 'in_progress'::text, 'done'::text]))),
+    CONSTRAINT task_title_check CHECK (((char_length(title) >= 1) AND (char_length(title) <= 200)))
+);
+
+ALTER TABLE ONLY public.task FORCE ROW LEVEL SECURITY;
+
+
+--
+-- Name: task_note; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.task_note (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    org_id uuid NOT NULL,
+    task_id uuid NOT NULL,
+    author_id uuid NOT NULL,
+    body text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT task_note_body_check CHECK (((char_length(body) >= 1) AND (char_length(body) <= 20000)))
+);
+
+ALTER TABLE ONLY public.task_note FORCE ROW LEVEL SECURITY;
+
+
+--
+-- Name: thread; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.thread (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    org_id uuid NOT NULL,
+    title text NOT NULL,
+    created_by uuid NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_message_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT thread_title_check CHECK (((char_length(title) >= 1) AND (char_length(title) <= 200)))
+);
+
+ALTER TABLE ONLY public.thread FORCE ROW LEVEL SECURITY;
+
+
+--
+-- Name: thread_read; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.thread_read (
+    org_id uuid NOT NULL,
+    thread_id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    last_read_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE ONLY public.thread_read FORCE ROW LEVEL SECURITY;
+
+
+--
+-- Name: activity activity_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.activity
+    ADD CONSTRAINT activity_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: app_user app_user_org_id_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.app_user
+    ADD CONSTRAINT app_user_org_id_id_key UNIQUE (org_id, id);
+
+
+--
+-- Name: app_user app_user_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.app_user
+    ADD CONSTRAINT app_user_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: file file_org_id_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.file
+    ADD CONSTRAINT file_org_id_id_key UNIQUE (org_id, id);
+
+
+--
+-- Name: file file_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.file
+    ADD CONSTRAINT file_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: file file_storage_key_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.file
+    ADD CONSTRAINT file_storage_key_key UNIQUE (storage_key);
+
+
+--
+-- Name: invitation invitation_org_id_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.invitation
+    ADD CONSTRAINT invitation_org_id_id_key UNIQUE (org_id, id);
+
+
+--
+-- Name: invitation invitation_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.invitation
+    ADD CONSTRAINT invitation_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: invitation invitation_token_hash_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.invitation
+    ADD CONSTRAINT invitation_token_hash_key UNIQUE (token_hash);
+
+
+--
+-- Name: message_attachment message_attachment_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.message_attachment
+    ADD CONSTRAINT message_attachment_pkey PRIMARY KEY (org_id, message_id, file_id);
+
+
+--
+-- Name: message message_org_id_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.message
+    ADD CONSTRAINT message_org_id_id_key UNIQUE (org_id, id);
+
+
+--
+-- Name: message message_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.message
+    ADD CONSTRAINT message_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: organization organization_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.organization
+    ADD CONSTRAINT organization_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: organization organization_slug_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.organization
+    ADD CONSTRAINT organization_slug_key UNIQUE (slug);
+
+
+--
+-- Name: password_reset password_reset_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.password_reset
+    ADD CONSTRAINT password_reset_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: password_reset password_reset_token_hash_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.password_reset
+    ADD CONSTRAINT password_reset_token_hash_key UNIQUE (token_hash);
+
+
+--
+-- Name: schema_migrations schema_migrations_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.schema_migrations
+    ADD CONSTRAINT schema_migrations_pkey PRIMARY KEY (version);
+
+
+--
+-- Name: sessions sessions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sessions
+    ADD CONSTRAINT sessions_pkey PRIMARY KEY (token);
+
+
+--
+-- Name: task_note task_note_org_id_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.task_note
+    ADD CONSTRAINT task_note_org_id_id_key UNIQUE (org_id, id);
+
+
+--
+-- Name: task_note task_note_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.task_note
+    ADD CONSTRAINT task_note_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: task task_org_id_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.task
+    ADD CONSTRAINT task_org_id_id_key UNIQUE (org_id, id);
+
+
+--
+-- Name: task task_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.task
+    ADD CONSTRAINT task_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: thread thread_org_id_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.thread
+    ADD CONSTRAINT thread_org_id_id_key UNIQUE (org_id, id);
+
+
+--
+-- Name: thread thread_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.thread
+    ADD CONSTRAINT thread_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: thread_read thread_read_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.thread_read
+    ADD CONSTRAINT thread_read_pkey PRIMARY KEY (org_id, thread_id, user_id);
+
+
+--
+-- Name: activity_org_recent_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX activity_org_recent_idx ON public.activity USING btree (org_id, created_at DESC, id DESC);
+
+
+--
+-- Name: app_user_email_key; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX app_user_email_key ON public.app_user USING btree (email);
+
+
+--
+-- Name: app_user_org_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX app_user_org_idx ON public.app_user USING btree (org_id, name);
+
+
+--
+-- Name: file_org_recent_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX file_org_recent_idx ON public.file USING btree (org_id, created_at DESC, id DESC) WHERE (deleted_at IS NULL);
+
+
+--
+-- Name: invitation_org_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX invitation_org_idx ON public.invitation USING btree (org_id, created_at DESC);
+
+
+--
+-- Name: invitation_pending_email; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX invitation_pending_email ON public.invitation USING btree (org_id, email) WHERE ((accepted_at IS NULL) AND (revoked_at IS NULL));
+
+
+--
+-- Name: message_attachment_file_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX message_attachment_file_idx ON public.message_attachment USING btree (org_id, file_id);
+
+
+--
+-- Name: message_thread_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX message_thread_idx ON public.message USING btree (org_id, thread_id, created_at, id);
+
+
+--
+-- Name: organization_single_staff; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX organization_single_staff ON public.organization USING btree (is_staff) WHERE is_staff;
+
+
+--
+-- Name: password_reset_user_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX password_reset_user_idx ON public.password_reset USING btree (org_id, user_id);
+
+
+--
+-- Name: sessions_expiry_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX sessions_expiry_idx ON public.sessions USING btree (expiry);
+
+
+--
+-- Name: task_note_task_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX task_note_task_idx ON public.task_note USING btree (org_id, task_id, created_at, id);
+
+
+--
+-- Name: task_org_assignee_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX task_org_assignee_idx ON public.task USING btree (org_id, assignee_id, status);
+
+
+--
+-- Name: task_org_status_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX task_org_status_idx ON public.task USING btree (org_id, status, due_date, id);
+
+
+--
+-- Name: thread_org_recent_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX thread_org_recent_idx ON public.thread USING btree (org_id, last_message_at DESC, id DESC);
+
+
+--
+-- Name: thread_read_user_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX thread_read_user_idx ON public.thread_read USING btree (org_id, user_id);
+
+
+--
+-- Name: activity activity_actor; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER activity_actor BEFORE INSERT OR UPDATE OF actor_id, org_id ON public.activity FOR EACH ROW EXECUTE FUNCTION public.actor_may_act('actor_id');
+
+
+--
+-- Name: app_user app_user_role_fits_org; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER app_user_role_fits_org BEFORE INSERT OR UPDATE OF role, org_id ON public.app_user FOR EACH ROW EXECUTE FUNCTION public.app_user_role_fits_org();
+
+
+--
+-- Name: file file_actor; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER file_actor BEFORE INSERT OR UPDATE OF uploader_id, org_id ON public.file FOR EACH ROW EXECUTE FUNCTION public.actor_may_act('uploader_id');
+
+
+--
+-- Name: invitation invitation_actor; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER invitation_actor BEFORE INSERT OR UPDATE OF invited_by, org_id ON public.invitation FOR EACH ROW EXECUTE FUNCTION public.actor_may_act('invited_by');
+
+
+--
+-- Name: message message_actor; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER message_actor BEFORE INSERT OR UPDATE OF author_id, org_id ON public.message FOR EACH ROW EXECUTE FUNCTION public.actor_may_act('author_id');
+
+
+--
+-- Name: task task_actor; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER task_actor BEFORE INSERT OR UPDATE OF created_by, org_id ON public.task FOR EACH ROW EXECUTE FUNCTION public.actor_may_act('created_by');
+
+
+--
+-- Name: task_note task_note_actor; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER task_note_actor BEFORE INSERT OR UPDATE OF author_id, org_id ON public.task_note FOR EACH ROW EXECUTE FUNCTION public.actor_may_act('author_id');
+
+
+--
+-- Name: thread thread_actor; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER thread_actor BEFORE INSERT OR UPDATE OF created_by, org_id ON public.thread FOR EACH ROW EXECUTE FUNCTION public.actor_may_act('created_by');
+
+
+--
+-- Name: thread_read thread_read_actor; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER thread_read_actor BEFORE INSERT OR UPDATE OF user_id, org_id ON public.thread_read FOR EACH ROW EXECUTE FUNCTION public.actor_may_act('user_id');
+
+
+--
+-- Name: activity activity_actor_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.activity
+    ADD CONSTRAINT activity_actor_id_fkey FOREIGN KEY (actor_id) REFERENCES public.app_user(id);
+
+
+--
+-- Name: activity activity_org_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.activity
+    ADD CONSTRAINT activity_org_id_fkey FOREIGN KEY (org_id) REFERENCES public.organization(id);
+
+
+--
+-- Name: app_user app_user_org_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.app_user
+    ADD CONSTRAINT app_user_org_id_fkey FOREIGN KEY (org_id) REFERENCES public.organization(id);
+
+
+--
+-- Name: file file_org_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.file
+    ADD CONSTRAINT file_org_id_fkey FOREIGN KEY (org_id) REFERENCES public.organization(id);
+
+
+--
+-- Name: file file_uploader_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.file
+    ADD CONSTRAINT file_uploader_id_fkey FOREIGN KEY (uploader_id) REFERENCES public.app_user(id);
+
+
+--
+-- Name: invitation invitation_invited_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.invitation
+    ADD CONSTRAINT invitation_invited_by_fkey FOREIGN KEY (invited_by) REFERENCES public.app_user(id);
+
+
+--
+-- Name: invitation invitation_org_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.invitation
+    ADD CONSTRAINT invitation_org_id_fkey FOREIGN KEY (org_id) REFERENCES public.organization(id);
+
+
+--
+-- Name: message_attachment message_attachment_org_id_file_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.message_attachment
+    ADD CONSTRAINT message_attachment_org_id_file_id_fkey FOREIGN KEY (org_id, file_id) REFERENCES public.file(org_id, id);
+
+
+--
+-- Name: message_attachment message_attachment_org_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.message_attachment
+    ADD CONSTRAINT message_attachment_org_id_fkey FOREIGN KEY (org_id) REFERENCES public.organization(id);
+
+
+--
+-- Name: message_attachment message_attachment_org_id_message_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.message_attachment
+    ADD CONSTRAINT message_attachment_org_id_message_id_fkey FOREIGN KEY (org_id, message_id) REFERENCES public.message(org_id, id) ON DELETE CASCADE;
+
+
+--
+-- Name: message message_author_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.message
+    ADD CONSTRAINT message_author_id_fkey FOREIGN KEY (author_id) REFERENCES public.app_user(id);
+
+
+--
+-- Name: message message_org_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.message
+    ADD CONSTRAINT message_org_id_fkey FOREIGN KEY (org_id) REFERENCES public.organization(id);
+
+
+--
+-- Name: message message_org_id_thread_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.message
+    ADD CONSTRAINT message_org_id_thread_id_fkey FOREIGN KEY (org_id, thread_id) REFERENCES public.thread(org_id, id) ON DELETE CASCADE;
+
+
+--
+-- Name: password_reset password_reset_org_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.password_reset
+    ADD CONSTRAINT password_reset_org_id_fkey FOREIGN KEY (org_id) REFERENCES public.organization(id);
+
+
+--
+-- Name: password_reset password_reset_org_id_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.password_reset
+    ADD CONSTRAINT password_reset_org_id_user_id_fkey FOREIGN KEY (org_id, user_id) REFERENCES public.app_user(org_id, id) ON DELETE CASCADE;
+
+
+--
+-- Name: task task_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.task
+    ADD CONSTRAINT task_created_by_fkey FOREIGN KEY (created_by) REFERENCES public.app_user(id);
+
+
+--
+-- Name: task_note task_note_author_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.task_note
+    ADD CONSTRAINT task_note_author_id_fkey FOREIGN KEY (author_id) REFERENCES public.app_user(id);
+
+
+--
+-- Name: task_note task_note_org_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.task_note
+    ADD CONSTRAINT task_note_org_id_fkey FOREIGN KEY (org_id) REFERENCES public.organization(id);
+
+
+--
+-- Name: task_note task_note_org_id_task_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.task_note
+    ADD CONSTRAINT task_note_org_id_task_id_fkey FOREIGN KEY (org_id, task_id) REFERENCES public.task(org_id, id) ON DELETE CASCADE;
+
+
+--
+-- Name: task task_org_id_assignee_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.task
+    ADD CONSTRAINT task_org_id_assignee_id_fkey FOREIGN KEY (org_id, assignee_id) REFERENCES public.app_user(org_id, id);
+
+
+--
+-- Name: task task_org_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.task
+    ADD CONSTRAINT task_org_id_fkey FOREIGN KEY (org_id) REFERENCES public.organization(id);
+
+
+--
+-- Name: thread thread_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.thread
+    ADD CONSTRAINT thread_created_by_fkey FOREIGN KEY (created_by) REFERENCES public.app_user(id);
+
+
+--
+-- Name: thread thread_org_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.thread
+    ADD CONSTRAINT thread_org_id_fkey FOREIGN KEY (org_id) REFERENCES public.organization(id);
+
+
+--
+-- Name: thread_read thread_read_org_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.thread_read
+    ADD CONSTRAINT thread_read_org_id_fkey FOREIGN KEY (org_id) REFERENCES public.organization(id);
+
+
+--
+-- Name: thread_read thread_read_org_id_thread_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.thread_read
+    ADD CONSTRAINT thread_read_org_id_thread_id_fkey FOREIGN KEY (org_id, thread_id) REFERENCES public.thread(org_id, id) ON DELETE CASCADE;
+
+
+--
+-- Name: thread_read thread_read_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.thread_read
+    ADD CONSTRAINT thread_read_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.app_user(id);
+
+
+--
+-- Name: activity; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.activity ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: app_user; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.app_user ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: file; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.file ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: invitation; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.invitation ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: message; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.message ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: message_attachment; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.message_attachment ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: password_reset; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.password_reset ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: activity staff; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY staff ON public.activity TO portal_staff USING (true) WITH CHECK (true);
+
+
+--
+-- Name: app_user staff; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY staff ON public.app_user TO portal_staff USING (true) WITH CHECK (true);
+
+
+--
+-- Name: file staff; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY staff ON public.file TO portal_staff USING (true) WITH CHECK (true);
+
+
+--
+-- Name: invitation staff; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY staff ON public.invitation TO portal_staff USING (true) WITH CHECK (true);
+
+
+--
+-- Name: message staff; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY staff ON public.message TO portal_staff USING (true) WITH CHECK (true);
+
+
+--
+-- Name: message_attachment staff; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY staff ON public.message_attachment TO portal_staff USING (true) WITH CHECK (true);
+
+
+--
+-- Name: password_reset staff; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY staff ON public.password_reset TO portal_staff USING (true) WITH CHECK (true);
+
+
+--
+-- Name: task staff; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY staff ON public.task TO portal_staff USING (true) WITH CHECK (true);
+
+
+--
+-- Name: task_note staff; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY staff ON public.task_note TO portal_staff USING (true) WITH CHECK (true);
+
+
+--
+-- Name: thread staff; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY staff ON public.thread TO portal_staff USING (true) WITH CHECK (true);
+
+
+--
+-- Name: thread_read staff; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY staff ON public.thread_read TO portal_staff USING (true) WITH CHECK (true);
+
+
+--
+-- Name: task; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.task ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: task_note; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.task_note ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: activity tenant; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY tenant ON public.activity TO portal_app USING ((org_id = public.app_org_id())) WITH CHECK ((org_id = public.app_org_id()));
+
+
+--
+-- Name: file tenant; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY tenant ON public.file TO portal_app USING ((org_id = public.app_org_id())) WITH CHECK ((org_id = public.app_org_id()));
+
+
+--
+-- Name: invitation tenant; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY tenant ON public.invitation TO portal_app USING ((org_id = public.app_org_id())) WITH CHECK ((org_id = public.app_org_id()));
+
+
+--
+-- Name: message tenant; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY tenant ON public.message TO portal_app USING ((org_id = public.app_org_id())) WITH CHECK ((org_id = public.app_org_id()));
+
+
+--
+-- Name: message_attachment tenant; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY tenant ON public.message_attachment TO portal_app USING ((org_id = public.app_org_id())) WITH CHECK ((org_id = public.app_org_id()));
+
+
+--
+-- Name: password_reset tenant; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY tenant ON public.password_reset TO portal_app USING ((org_id = public.app_org_id())) WITH CHECK ((org_id = public.app_org_id()));
+
+
+--
+-- Name: task tenant; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY tenant ON public.task TO portal_app USING ((org_id = public.app_org_id())) WITH CHECK ((org_id = public.app_org_id()));
+
+
+--
+-- Name: task_note tenant; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY tenant ON public.task_note TO portal_app USING ((org_id = public.app_org_id())) WITH CHECK ((org_id = public.app_org_id()));
+
+
+--
+-- Name: thread tenant; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY tenant ON public.thread TO portal_app USING ((org_id = public.app_org_id())) WITH CHECK ((org_id = public.app_org_id()));
+
+
+--
+-- Name: thread_read tenant; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY tenant ON public.thread_read TO portal_app USING ((org_id = public.app_org_id())) WITH CHECK ((org_id = public.app_org_id()));
+
+
+--
+-- Name: app_user tenant_delete; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY tenant_delete ON public.app_user FOR DELETE TO portal_app USING ((org_id = public.app_org_id()));
+
+
+--
+-- Name: app_user tenant_insert; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY tenant_insert ON public.app_user FOR INSERT TO portal_app WITH CHECK ((org_id = public.app_org_id()));
+
+
+--
+-- Name: app_user tenant_read; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY tenant_read ON public.app_user FOR SELECT TO portal_app USING (((org_id = public.app_org_id()) OR ((public.app_org_id() IS NOT NULL) AND (org_id = ( SELECT o.id
+   FROM public.organization o
+  WHERE o.is_staff))) OR (email = public.app_signin_email())));
+
+
+--
+-- Name: app_user tenant_update; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY tenant_update ON public.app_user FOR UPDATE TO portal_app USING ((org_id = public.app_org_id())) WITH CHECK ((org_id = public.app_org_id()));
+
+
+--
+-- Name: thread; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.thread ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: thread_read; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.thread_read ENABLE ROW LEVEL SECURITY;
+
+--
+-- PostgreSQL database dump complete
+--
+
+\unrestrict dbmate
+
+
+--
+-- Dbmate schema migrations
+--
+
+INSERT INTO public.schema_migrations (version) VALUES
+    ('20261203100000'),
+    ('20261203100100'),
+    ('20261203100200');

@@ -1,0 +1,93 @@
+// Package handlers serves the portal over HTTP: the router, its middleware, and one
+// file per page or group of actions. Handlers return errors; one adapter (errors.go)
+// turns them into a status and a page or an HTMX fragment.
+package handlers
+
+import (
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/alexedwards/scs/pgxstore"
+	"github.com/alexedwards/scs/v2"
+	"github.com/go-chi/httprate"
+
+	"github.com/jusb/portal/db"
+	"github.com/jusb/portal/handlers/password"
+)
+
+// Config holds the settings of the web server that are not dependencies.
+type Config struct {
+	// Production turns off what is only for development (the demo data command).
+	Production bool
+	// TrustedProxy says the portal runs behind one TLS-terminating proxy that sets
+	// X-Forwarded-Proto and appends the client to X-Forwarded-For. Off by default:
+	// then those headers are ignored, since any client could send them.
+	TrustedProxy bool
+	// SessionLifetime is how long a sign-in lasts, however active; 12 hours by default.
+	SessionLifetime time.Duration
+	// SignInPerIP and SignInPerEmail limit sign-in attempts per client address and per
+	// e-mail address; 20 a minute and 10 in 10 minutes by default.
+	SignInPerIP, SignInPerEmail Rate
+}
+
+// Rate is a number of requests allowed within a sliding window.
+type Rate struct {
+	Count  int
+	Window time.Duration
+}
+
+func (c *Config) setDefaults() {
+	if c.SessionLifetime == 0 {
+		c.SessionLifetime = 12 * time.Hour
+	}
+	if c.SignInPerIP.Count == 0 {
+		c.SignInPerIP = Rate{Count: 20, Window: time.Minute}
+	}
+	if c.SignInPerEmail.Count == 0 {
+		c.SignInPerEmail = Rate{Count: 10, Window: 10 * time.Minute}
+	}
+}
+
+// Server holds the dependencies of every handler.
+type Server struct {
+	cfg      Config
+	store    *db.Store
+	hasher   *password.Hasher
+	log      *slog.Logger
+	sessions *scs.SessionManager
+	// signInByEmail counts attempts per normalized e-mail address.
+	signInByEmail *httprate.RateLimiter
+	draining      atomic.Bool
+}
+
+// New returns a Server. Call Close when done with it.
+func New(cfg Config, store *db.Store, hasher *password.Hasher, log *slog.Logger) *Server {
+	cfg.setDefaults()
+	s := &Server{cfg: cfg, store: store, hasher: hasher, log: log}
+	s.sessions = newSessionManager(cfg, pgxstore.NewWithCleanupInterval(store.SessionPool(),
+		30*time.Minute))
+	s.signInByEmail = httprate.NewRateLimiter(cfg.SignInPerEmail.Count,
+		cfg.SignInPerEmail.Window)
+	return s
+}
+
+// Close stops the session store's background cleanup.
+func (s *Server) Close() {
+	if st, ok := s.sessions.Store.(*pgxstore.PostgresStore); ok {
+		st.StopCleanup()
+	}
+}
+
+// Drain makes /readyz answer 503, so that a load balancer stops sending requests
+// before the server shuts down.
+func (s *Server) Drain() { s.draining.Store(true) }
+
+// isTLS reports whether the browser reached the portal over HTTPS.
+func (s *Server) isTLS(r *http.Request) bool {
+	if r.TLS != nil {
+		return true
+	}
+	return s.cfg.TrustedProxy && r.Header.Get("X-Forwarded-Proto") == "https"
+}
