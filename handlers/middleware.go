@@ -109,9 +109,14 @@ func newNonce() (string, error) {
 	return base64.RawStdEncoding.EncodeToString(b), nil
 }
 
-// limitBodies caps request bodies; routes that take uploads raise it themselves.
-func limitBodies(next http.Handler) http.Handler {
+// limitBodies caps request bodies; routes that take uploads raise it themselves. A body
+// announced as too large is refused before anything reads it.
+func (s *Server) limitBodies(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > maxFormBytes {
+			s.renderError(w, r, http.StatusRequestEntityTooLarge, "The request is too large.")
+			return
+		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 		next.ServeHTTP(w, r)
 	})

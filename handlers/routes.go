@@ -99,7 +99,7 @@ func (s *Server) Handler() http.Handler {
 	} else {
 		r.Use(middleware.ClientIPFromRemoteAddr)
 	}
-	r.Use(s.logRequests, s.recoverPanics, s.secureHeaders, limitBodies)
+	r.Use(s.logRequests, s.recoverPanics, s.secureHeaders, s.limitBodies)
 	r.Use(func(next http.Handler) http.Handler {
 		h := s.csrf(next)
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

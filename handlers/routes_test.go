@@ -1,0 +1,220 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/go-chi/chi/v5"
+)
+
+// TestEveryRouteDeclaresItsAccess walks the real router: a route registered anywhere
+// but the route table, or declared without an access level, fails (T5).
+func TestEveryRouteDeclaresItsAccess(t *testing.T) {
+	env := newTestEnv(t, Config{})
+	declared := map[string]Access{}
+	for _, rt := range env.srv.Routes() {
+		if rt.Access < Public || rt.Access > Staff {
+			t.Errorf("%s %s: no access level", rt.Method, rt.Pattern)
+		}
+		declared[rt.Method+" "+rt.Pattern] = rt.Access
+	}
+
+	router, ok := env.srv.Handler().(chi.Routes)
+	if !ok {
+		t.Fatal("Handler is not a chi router")
+	}
+	walked := 0
+	err := chi.Walk(router, func(method, route string, _ http.Handler,
+		_ ...func(http.Handler) http.Handler) error {
+		walked++
+		if _, ok := declared[method+" "+route]; !ok {
+			t.Errorf("%s %s is served but not declared in the route table", method, route)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if walked != len(declared) {
+		t.Errorf("router serves %d routes, the table declares %d", walked, len(declared))
+	}
+}
+
+// actor is someone who tries a route.
+type actor struct {
+	name  string
+	email string // "" for a visitor who is not signed in
+}
+
+var (
+	anonymous   = actor{"anonymous", ""}
+	acmeClient  = actor{"acme client", "bob@acme.example"}
+	acmeAdmin   = actor{"acme client_admin", "alice@acme.example"}
+	globexAdmin = actor{"globex client_admin", "carol@globex.example"}
+	staffActor  = actor{"staff", "admin@jusb.example"}
+)
+
+// TestAccessMatrix tries every non-public route as each kind of user, in Acme's
+// workspace, and checks the answer its access level promises (T3).
+func TestAccessMatrix(t *testing.T) {
+	env := newTestEnv(t, Config{})
+	clients := map[actor]*testClient{anonymous: env.client()}
+	for _, a := range []actor{acmeClient, acmeAdmin, globexAdmin, staffActor} {
+		clients[a] = env.signedIn(a.email)
+	}
+	want := map[Access]map[actor]int{
+		Member: {anonymous: 303, acmeClient: 200, acmeAdmin: 200, globexAdmin: 404,
+			staffActor: 200},
+		ClientAdmin: {anonymous: 303, acmeClient: 403, acmeAdmin: 200, globexAdmin: 404,
+			staffActor: 200},
+		Staff: {anonymous: 303, acmeClient: 404, acmeAdmin: 404, globexAdmin: 404,
+			staffActor: 200},
+	}
+
+	for _, rt := range env.srv.Routes() {
+		if rt.Access == Public || rt.Method != http.MethodGet {
+			continue
+		}
+		path := fillRoute(t, rt.Pattern, map[string]string{"slug": "acme"})
+		for a, status := range want[rt.Access] {
+			t.Run(fmt.Sprintf("%s %s as %s", rt.Method, rt.Pattern, a.name), func(t *testing.T) {
+				got := clients[a].get(path)
+				if got.StatusCode != status {
+					t.Errorf("status = %d, want %d", got.StatusCode, status)
+				}
+				if a == staffActor && rt.Access != Staff &&
+					!strings.Contains(got.body, `data-testid="staff-banner"`) {
+					t.Error("no staff banner in a client's workspace")
+				}
+			})
+		}
+	}
+}
+
+// TestTenantIsolation is the harness every workspace route joins: a member of Globex
+// tries each Member and ClientAdmin route with Acme's slug and Acme's IDs, and gets the
+// same 404 as for a slug that does not exist, while Acme's data stays as it was (T1).
+func TestTenantIsolation(t *testing.T) {
+	env := newTestEnv(t, Config{})
+	acmeIDs := map[string]string{"slug": "acme"}
+	intruder := env.signedIn("carol@globex.example")
+	before := tenantSnapshot(t, env, "acme")
+	notFound := intruder.get("/o/no-such-org")
+
+	for _, rt := range env.srv.Routes() {
+		if rt.Access != Member && rt.Access != ClientAdmin {
+			continue
+		}
+		t.Run(rt.Method+" "+rt.Pattern, func(t *testing.T) {
+			path := fillRoute(t, rt.Pattern, acmeIDs)
+			var got response
+			if rt.Method == http.MethodGet {
+				got = intruder.get(path)
+			} else {
+				got = intruder.post(path, nil)
+			}
+			if got.StatusCode != http.StatusNotFound {
+				t.Errorf("status = %d, want 404", got.StatusCode)
+			}
+			if clean(got.body) != clean(notFound.body) {
+				t.Error("the answer differs from that for a slug that does not exist")
+			}
+		})
+	}
+
+	if after := tenantSnapshot(t, env, "acme"); after != before {
+		t.Errorf("Acme's data changed:\nbefore %s\nafter  %s", before, after)
+	}
+}
+
+var routeParam = regexp.MustCompile(`\{(\w+)\}`)
+
+// fillRoute puts values into a route pattern; a parameter without a value fails the
+// test, so that a new route with IDs cannot join the harnesses without fixtures.
+func fillRoute(t *testing.T, pattern string, values map[string]string) string {
+	t.Helper()
+	return routeParam.ReplaceAllStringFunc(pattern, func(m string) string {
+		name := m[1 : len(m)-1]
+		v, ok := values[name]
+		if !ok {
+			t.Fatalf("route %s: no fixture value for {%s}", pattern, name)
+		}
+		return v
+	})
+}
+
+// tenantSnapshot digests every tenant table's rows of one organization.
+func tenantSnapshot(t *testing.T, env *testEnv, slug string) string {
+	t.Helper()
+	var out []string
+	conn := env.staffConn()
+	for _, table := range []string{"app_user", "thread", "message", "file",
+		"message_attachment", "task", "task_note", "activity", "thread_read", "invitation",
+		"password_reset"} {
+		var digest string
+		err := conn.QueryRow(context.Background(), fmt.Sprintf(`SELECT count(*) || ':' ||
+			coalesce(md5(string_agg(t::text, ',' ORDER BY t::text)), '')
+			FROM %s t JOIN organization o ON o.id = t.org_id WHERE o.slug = $1`, table),
+			slug).Scan(&digest)
+		if err != nil {
+			t.Fatalf("snapshot %s: %v", table, err)
+		}
+		out = append(out, table+"="+digest)
+	}
+	return strings.Join(out, " ")
+}
+
+// clean removes what differs between any two responses: tokens and nonces.
+func clean(body string) string { return variablePart.ReplaceAllString(body, "") }
+
+// TestQueryBudget counts the database round trips of each page, the session's
+// included, and checks that they do not grow with the amount of data (no N+1).
+func TestQueryBudget(t *testing.T) {
+	tests := []struct {
+		name   string
+		path   string
+		budget int64
+		// grow adds n children to what the page lists.
+		grow func(t *testing.T, env *testEnv, n int)
+	}{
+		{"dashboard", "/o/acme", 7, addActivity},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := newTestEnv(t, Config{})
+			c := env.signedIn("alice@acme.example")
+			count := func(n int) int64 {
+				tt.grow(t, env, n)
+				env.counter.Reset()
+				if got := c.get(tt.path); got.StatusCode != http.StatusOK {
+					t.Fatalf("status %d", got.StatusCode)
+				}
+				return env.counter.Count()
+			}
+
+			one, fifty := count(1), count(50)
+			t.Logf("%s: %d round trips", tt.path, one)
+			if one > tt.budget {
+				t.Errorf("%d round trips, budget %d", one, tt.budget)
+			}
+			if fifty != one {
+				t.Errorf("%d round trips with 1 child, %d with 50: a query per row", one, fifty)
+			}
+		})
+	}
+}
+
+func addActivity(t *testing.T, env *testEnv, n int) {
+	t.Helper()
+	_, err := env.staffConn().Exec(context.Background(), `INSERT INTO activity
+		(org_id, actor_id, action, target_type, target_id, summary)
+		SELECT $1, $2, 'user.signed_in', 'user', $2, 'x' FROM generate_series(1, $3)`,
+		env.fix.Acme.ID, env.fix.Bob.ID, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+}
