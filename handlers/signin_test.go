@@ -17,18 +17,17 @@ func TestSignIn(t *testing.T) {
 	env := newTestEnv(t, Config{})
 	ctx := context.Background()
 	conn := env.staffConn()
-	if _, err := conn.Exec(ctx, `INSERT INTO organization (name, slug) VALUES ('Old', 'old')`);
-		err != nil {
-		t.Fatal(err)
+	archived := []string{
+		`INSERT INTO organization (name, slug) VALUES ('Old', 'old')`,
+		`INSERT INTO app_user (org_id, email, name, password_hash, role)
+		 SELECT id, 'gone@old.example', 'Gone', '` + mustHash(t, env) + `', 'client'
+		 FROM organization WHERE slug = 'old'`,
+		`UPDATE organization SET archived_at = now() WHERE slug = 'old'`,
 	}
-	if _, err := conn.Exec(ctx, `INSERT INTO app_user (org_id, email, name, password_hash, role)
-		SELECT id, 'gone@old.example', 'Gone', $1, 'client' FROM organization WHERE slug = 'old'`,
-		mustHash(t, env)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := conn.Exec(ctx, `UPDATE organization SET archived_at = now() WHERE slug = 'old'`);
-		err != nil {
-		t.Fatal(err)
+	for _, sql := range archived {
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			t.Fatal(err)
+		}
 	}
 	deactivate(t, env, env.fix.Acme.ID, env.fix.Bob.ID)
 
