@@ -30,7 +30,7 @@ var fastParams = password.Params{Memory: 64, Time: 1, Threads: 1}
 
 // testEnv is the real router over HTTPS on a fresh database with the fixture loaded.
 type testEnv struct {
-	t       *testing.T
+	t       testing.TB
 	srv     *Server
 	ts      *httptest.Server
 	store   *db.Store
@@ -40,7 +40,11 @@ type testEnv struct {
 	logs    *syncBuffer
 }
 
-func newTestEnv(t *testing.T, cfg Config) *testEnv {
+func newTestEnv(t *testing.T, cfg Config) *testEnv { return newEnv(t, cfg) }
+
+func newBenchEnv(b *testing.B) *testEnv { return newEnv(b, Config{}) }
+
+func newEnv(t testing.TB, cfg Config) *testEnv {
 	t.Helper()
 	counter := &dbtest.Counter{}
 	store, urls := dbtest.Store(t, counter)
@@ -220,4 +224,12 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+func mustURL(s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return u
 }

@@ -179,7 +179,7 @@ func TestQueryBudget(t *testing.T) {
 		path   string
 		budget int64
 		// grow adds n children to what the page lists.
-		grow func(t *testing.T, env *testEnv, n int)
+		grow func(t testing.TB, env *testEnv, n int)
 	}{
 		{"dashboard", "/o/acme", 7, addActivity},
 	}
@@ -208,7 +208,7 @@ func TestQueryBudget(t *testing.T) {
 	}
 }
 
-func addActivity(t *testing.T, env *testEnv, n int) {
+func addActivity(t testing.TB, env *testEnv, n int) {
 	t.Helper()
 	_, err := env.staffConn().Exec(context.Background(), `INSERT INTO activity
 		(org_id, actor_id, action, target_type, target_id, summary)
