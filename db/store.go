@@ -97,6 +97,15 @@ func (s *Store) Ping(ctx context.Context) error {
 // tenant data and stays outside row-level security; nothing else may use this pool.
 func (s *Store) SessionPool() *pgxpool.Pool { return s.app }
 
+// DeleteExpiredSessions removes the sessions past their expiry and returns how many.
+func (s *Store) DeleteExpiredSessions(ctx context.Context) (int64, error) {
+	n, err := New(s.app).DeleteExpiredSessionsGlobal(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("delete expired sessions: %w", err)
+	}
+	return n, nil
+}
+
 // InOrg runs fn in a transaction bound to one organization: row-level security lets it
 // see and change only that organization's rows. The organization is set
 // transaction-local, so it ends with the transaction and never leaks to the next user

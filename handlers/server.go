@@ -4,6 +4,7 @@
 package handlers
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"sync/atomic"
@@ -60,23 +61,51 @@ type Server struct {
 	// signInByEmail counts attempts per normalized e-mail address.
 	signInByEmail *httprate.RateLimiter
 	draining      atomic.Bool
+	stopCleanup   context.CancelFunc
+	cleanupDone   chan struct{}
 }
+
+// sessionCleanupInterval is how often expired sessions are deleted.
+const sessionCleanupInterval = 30 * time.Minute
 
 // New returns a Server. Call Close when done with it.
 func New(cfg Config, store *db.Store, hasher *password.Hasher, log *slog.Logger) *Server {
 	cfg.setDefaults()
 	s := &Server{cfg: cfg, store: store, hasher: hasher, log: log}
-	s.sessions = newSessionManager(cfg, pgxstore.NewWithCleanupInterval(store.SessionPool(),
-		30*time.Minute))
+	// pgxstore's own cleanup goroutine cannot be stopped safely (its stop channel is
+	// made inside the goroutine), so it is off and the server cleans up itself.
+	s.sessions = newSessionManager(cfg, pgxstore.NewWithCleanupInterval(store.SessionPool(), 0))
 	s.signInByEmail = httprate.NewRateLimiter(cfg.SignInPerEmail.Count,
 		cfg.SignInPerEmail.Window)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stopCleanup, s.cleanupDone = cancel, make(chan struct{})
+	go s.cleanSessions(ctx)
 	return s
 }
 
-// Close stops the session store's background cleanup.
+// Close stops the background cleanup of expired sessions and waits for it.
 func (s *Server) Close() {
-	if st, ok := s.sessions.Store.(*pgxstore.PostgresStore); ok {
-		st.StopCleanup()
+	s.stopCleanup()
+	<-s.cleanupDone
+}
+
+func (s *Server) cleanSessions(ctx context.Context) {
+	defer close(s.cleanupDone)
+	tick := time.NewTicker(sessionCleanupInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			n, err := s.store.DeleteExpiredSessions(ctx)
+			if err != nil && ctx.Err() == nil {
+				s.log.Error("clean up sessions", slog.Any("error", err))
+			} else if n > 0 {
+				s.log.Debug("expired sessions deleted", slog.Int64("count", n))
+			}
+		}
 	}
 }
 

@@ -324,3 +324,27 @@ func sortStrings(s []string) []string {
 	}
 	return out
 }
+
+func TestExpiredSessionsAreDeleted(t *testing.T) {
+	env := newTestEnv(t, Config{})
+	env.signedIn("alice@acme.example")
+	conn := env.staffConn()
+	ctx := context.Background()
+	if _, err := conn.Exec(ctx, `INSERT INTO sessions (token, data, expiry)
+		VALUES ('old', '\x00', now() - interval '1 hour')`); err != nil {
+		t.Fatal(err)
+	}
+
+	n, err := env.store.DeleteExpiredSessions(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var left int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM sessions`).Scan(&left); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 || left != 1 {
+		t.Errorf("deleted %d, %d left; want 1 deleted and the live session kept", n, left)
+	}
+}

@@ -1,0 +1,4 @@
+-- sessions belong to users, not to organizations (see docs/architecture.md).
+
+-- name: DeleteExpiredSessionsGlobal :execrows
+DELETE FROM sessions WHERE expiry < now();
