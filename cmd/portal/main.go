@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -42,31 +43,56 @@ func main() {
 }
 
 // run dispatches a command line. Each command returns a one-line error on bad input.
+// The command is recognised before the settings are read, so that help and a mistyped
+// command need no database settings.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
 	if len(args) == 0 {
 		return fmt.Errorf("%w: no command given", errUsage)
 	}
-	cfg, err := loadConfig()
-	if err != nil {
-		return err
-	}
-	log := newLogger(cfg)
-
+	var command func(cfg config, log *slog.Logger) error
 	switch cmd, rest := args[0], args[1:]; {
 	case cmd == "serve":
-		return serve(ctx, cfg, log, rest, stdout)
+		command = func(cfg config, log *slog.Logger) error {
+			return serve(ctx, cfg, log, rest, stdout)
+		}
 	case cmd == "seed-demo":
-		return seedDemo(ctx, cfg, log, rest, stdout)
+		command = func(cfg config, log *slog.Logger) error {
+			return seedDemo(ctx, cfg, log, rest, stdout)
+		}
 	case cmd == "org" && len(rest) > 0 && rest[0] == "create":
-		return createOrg(ctx, cfg, rest[1:], stdout)
+		command = func(cfg config, _ *slog.Logger) error {
+			return createOrg(ctx, cfg, rest[1:], stdout)
+		}
 	case cmd == "user" && len(rest) > 0 && rest[0] == "create":
-		return createUser(ctx, cfg, rest[1:], stdin, stdout)
+		command = func(cfg config, _ *slog.Logger) error {
+			return createUser(ctx, cfg, rest[1:], stdin, stdout)
+		}
 	case cmd == "help" || cmd == "-h" || cmd == "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
 	default:
 		return fmt.Errorf("%w: unknown command %q", errUsage, args[0])
 	}
+
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	return command(cfg, newLogger(cfg))
+}
+
+// parseFlags parses args into fs and refuses positional arguments, which flag would
+// otherwise drop without a word: an unquoted name with a space would lose its second
+// word, and any flag after it would go unread.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("%w: %s: %v", errUsage, fs.Name(), err)
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: %s: unexpected argument %q (quote a value with spaces)",
+			errUsage, fs.Name(), fs.Arg(0))
+	}
+	return nil
 }
 
 func newLogger(cfg config) *slog.Logger {

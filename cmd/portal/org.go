@@ -21,8 +21,8 @@ func createOrg(ctx context.Context, cfg config, args []string, stdout io.Writer)
 	name := fs.String("name", "", "the organization's name")
 	slug := fs.String("slug", "", "the organization's slug, as in /o/SLUG")
 	staff := fs.Bool("staff", false, "make it the JusB staff organization")
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%w: org create: %v", errUsage, err)
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if err := validateOrg(*name, *slug); err != nil {
 		return fmt.Errorf("org create: %w", err)

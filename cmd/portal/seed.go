@@ -42,8 +42,8 @@ func seedDemo(ctx context.Context, cfg config, log *slog.Logger, args []string,
 	stdout io.Writer) error {
 	fs := flag.NewFlagSet("seed-demo", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%w: seed-demo: %v", errUsage, err)
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if cfg.Production {
 		return errors.New("seed-demo: refusing to load demo data with PORTAL_ENV=production")

@@ -23,8 +23,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, args []string,
 	stdout io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%w: serve: %v", errUsage, err)
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 
 	store, err := db.Open(ctx, db.PoolOptions{AppURL: cfg.AppURL, StaffURL: cfg.StaffURL})

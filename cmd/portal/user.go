@@ -23,8 +23,8 @@ func createUser(ctx context.Context, cfg config, args []string, stdin io.Reader,
 	email := fs.String("email", "", "the user's e-mail address")
 	role := fs.String("role", "", "client, client_admin or jusb_admin")
 	name := fs.String("name", "", "the user's name (default: the e-mail's local part)")
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%w: user create: %v", errUsage, err)
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	u, err := validateUser(*slug, *email, *role, *name)
 	if err != nil {
@@ -96,6 +96,9 @@ func validateUser(slug, email, role, name string) (newUser, error) {
 	addr, err := mail.ParseAddress(u.email)
 	if u.email == "" || err != nil || addr.Address != u.email {
 		return u, fmt.Errorf("--email %q is not an e-mail address", email)
+	}
+	if len(u.email) > 254 {
+		return u, errors.New("--email is longer than 254 characters")
 	}
 	switch role {
 	case handlers.RoleClient, handlers.RoleClientAdmin, handlers.RoleJusbAdmin:

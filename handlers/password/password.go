@@ -32,6 +32,15 @@ const (
 	// MaxLength bounds the input in bytes, so that a huge password cannot be used to
 	// burn CPU; argon2id itself takes any length without truncating.
 	MaxLength = 1024
+
+	// maxMemory (KiB) and maxTime bound the cost that a stored hash may ask of Verify,
+	// far above any setting a web server would choose, so that a corrupted or planted
+	// hash cannot make one sign-in allocate gigabytes or run for minutes.
+	maxMemory = 256 * 1024
+	maxTime   = 16
+	// minSaltLen and minKeyLen are the shortest salt and key a stored hash may have.
+	minSaltLen = 8
+	minKeyLen  = 16
 )
 
 // MinLength is the least number of characters a password must have.
@@ -64,6 +73,9 @@ type Hasher struct {
 // the same parameters, which Verify's callers use for unknown users so that an unknown
 // address costs the same time as a wrong password.
 func NewHasher(params Params) (*Hasher, error) {
+	if err := params.check(); err != nil {
+		return nil, fmt.Errorf("password hasher: %w", err)
+	}
 	h := &Hasher{params: params, slots: make(chan struct{}, runtime.NumCPU())}
 	buf := make([]byte, 24)
 	if _, err := rand.Read(buf); err != nil {
@@ -120,6 +132,19 @@ func (h *Hasher) Verify(ctx context.Context, encoded, password string) error {
 	return nil
 }
 
+// check reports parameters that argon2 would panic on or that cost too much.
+func (p Params) check() error {
+	switch {
+	case p.Threads < 1:
+		return errors.New("threads must be at least 1")
+	case p.Time < 1 || p.Time > maxTime:
+		return fmt.Errorf("time must be between 1 and %d", maxTime)
+	case p.Memory < 8*uint32(p.Threads) || p.Memory > maxMemory:
+		return fmt.Errorf("memory must be between 8 KiB per thread and %d KiB", maxMemory)
+	}
+	return nil
+}
+
 func (h *Hasher) acquire(ctx context.Context) error {
 	select {
 	case h.slots <- struct{}{}:
@@ -142,20 +167,23 @@ func decode(encoded string) (p Params, salt, key []byte, err error) {
 	if len(parts) != 6 || parts[1] != "argon2id" {
 		return p, nil, nil, errors.New("decode password hash: not an argon2id PHC string")
 	}
-	var version int
-	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil ||
-		version != argon2.Version {
+	if parts[2] != fmt.Sprintf("v=%d", argon2.Version) {
 		return p, nil, nil, errors.New("decode password hash: unsupported version")
 	}
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.Memory, &p.Time,
-		&p.Threads); err != nil {
+	// Reading the parameters back in their canonical form refuses trailing text,
+	// signs and leading zeros that Sscanf alone would accept.
+	_, err = fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.Memory, &p.Time, &p.Threads)
+	if err != nil || parts[3] != fmt.Sprintf("m=%d,t=%d,p=%d", p.Memory, p.Time, p.Threads) {
+		return p, nil, nil, errors.New("decode password hash: malformed parameters")
+	}
+	if err := p.check(); err != nil {
 		return p, nil, nil, fmt.Errorf("decode password hash: parameters: %w", err)
 	}
 	b64 := base64.RawStdEncoding
-	if salt, err = b64.DecodeString(parts[4]); err != nil {
-		return p, nil, nil, fmt.Errorf("decode password hash: salt: %w", err)
+	if salt, err = b64.DecodeString(parts[4]); err != nil || len(salt) < minSaltLen {
+		return p, nil, nil, errors.New("decode password hash: salt")
 	}
-	if key, err = b64.DecodeString(parts[5]); err != nil || len(key) == 0 {
+	if key, err = b64.DecodeString(parts[5]); err != nil || len(key) < minKeyLen {
 		return p, nil, nil, errors.New("decode password hash: key")
 	}
 	return p, salt, key, nil
