@@ -10,7 +10,6 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
-	"github.com/jusb/portal/components"
 	"github.com/jusb/portal/db"
 	"github.com/jusb/portal/static"
 )
@@ -65,9 +64,10 @@ func (r Route) withLimit(limit func(http.Handler) http.Handler) Route {
 	return r
 }
 
-// Routes returns the route table.
+// Routes returns the route table. Each workspace area declares its routes in its own
+// file (threadRoutes in threads.go, and so on).
 func (s *Server) Routes() []Route {
-	return []Route{
+	routes := []Route{
 		rt("GET", "/", Public, s.home),
 		rt("GET", "/healthz", Public, s.healthz),
 		rt("GET", "/readyz", Public, s.readyz),
@@ -79,15 +79,12 @@ func (s *Server) Routes() []Route {
 		rt("GET", "/admin", Staff, s.adminHome),
 
 		rt("GET", "/o/{slug}", Member, s.dashboard),
-		rt("GET", "/o/{slug}/threads", Member,
-			s.areaNotBuilt(components.SectionThreads, "Message threads are")),
-		rt("GET", "/o/{slug}/files", Member,
-			s.areaNotBuilt(components.SectionFiles, "File exchange is")),
-		rt("GET", "/o/{slug}/tasks", Member,
-			s.areaNotBuilt(components.SectionTasks, "Tasks and notes are")),
-		rt("GET", "/o/{slug}/activity", Member,
-			s.areaNotBuilt(components.SectionActivity, "The activity log is")),
 	}
+	for _, area := range [][]Route{s.threadRoutes(), s.fileRoutes(), s.taskRoutes(),
+		s.activityRoutes()} {
+		routes = append(routes, area...)
+	}
+	return routes
 }
 
 // Handler returns the portal's HTTP handler: the middleware chain around the router.

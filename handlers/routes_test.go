@@ -66,6 +66,7 @@ func TestAccessMatrix(t *testing.T) {
 	for _, a := range []actor{acmeClient, acmeAdmin, globexAdmin, staffActor} {
 		clients[a] = env.signedIn(a.email)
 	}
+	ids := fixtureIDs(t, env)
 	want := map[Access]map[actor]int{
 		Member: {anonymous: 303, acmeClient: 200, acmeAdmin: 200, globexAdmin: 404,
 			staffActor: 200},
@@ -79,7 +80,7 @@ func TestAccessMatrix(t *testing.T) {
 		if rt.Access == Public || rt.Method != http.MethodGet {
 			continue
 		}
-		path := fillRoute(t, rt.Pattern, map[string]string{"slug": "acme"})
+		path := fillRoute(t, rt.Pattern, ids)
 		for a, status := range want[rt.Access] {
 			t.Run(fmt.Sprintf("%s %s as %s", rt.Method, rt.Pattern, a.name), func(t *testing.T) {
 				got := clients[a].get(path)
@@ -100,7 +101,7 @@ func TestAccessMatrix(t *testing.T) {
 // same 404 as for a slug that does not exist, while Acme's data stays as it was (T1).
 func TestTenantIsolation(t *testing.T) {
 	env := newTestEnv(t, Config{})
-	acmeIDs := map[string]string{"slug": "acme"}
+	acmeIDs := fixtureIDs(t, env)
 	intruder := env.signedIn("carol@globex.example")
 	before := tenantSnapshot(t, env, "acme")
 	notFound := intruder.get("/o/no-such-org")
@@ -131,11 +132,27 @@ func TestTenantIsolation(t *testing.T) {
 	}
 }
 
+// isolationFixtures create in Acme one of each thing that a route names by ID, and
+// return the route parameters naming them. Each area's test file appends its own in an
+// init function, so its routes can join the access matrix and the isolation harness.
+var isolationFixtures []func(t testing.TB, env *testEnv) map[string]string
+
+// fixtureIDs returns the route parameters of Acme's fixtures, starting with its slug.
+func fixtureIDs(t testing.TB, env *testEnv) map[string]string {
+	ids := map[string]string{"slug": "acme"}
+	for _, create := range isolationFixtures {
+		for k, v := range create(t, env) {
+			ids[k] = v
+		}
+	}
+	return ids
+}
+
 var routeParam = regexp.MustCompile(`\{(\w+)\}`)
 
 // fillRoute puts values into a route pattern; a parameter without a value fails the
 // test, so that a new route with IDs cannot join the harnesses without fixtures.
-func fillRoute(t *testing.T, pattern string, values map[string]string) string {
+func fillRoute(t testing.TB, pattern string, values map[string]string) string {
 	t.Helper()
 	return routeParam.ReplaceAllStringFunc(pattern, func(m string) string {
 		name := m[1 : len(m)-1]

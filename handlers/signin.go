@@ -142,9 +142,8 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request,
 			ID: user.ID}); err != nil {
 			return err
 		}
-		return q.CreateActivity(ctx, db.CreateActivityParams{OrgID: user.OrgID,
-			ActorID: &user.ID, Action: "user.signed_in", TargetType: "user",
-			TargetID: &user.ID, Summary: user.Name})
+		return recordActivity(ctx, q, user.OrgID, user.ID, change{Action: "user.signed_in",
+			TargetType: "user", TargetID: &user.ID, Summary: user.Name})
 	})
 	if err != nil {
 		return fmt.Errorf("record sign-in: %w", err)
@@ -160,9 +159,8 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	if v, ok := ViewerFrom(ctx); ok {
 		err := s.store.InOrg(ctx, v.OrgID, func(q *db.Queries) error {
-			return q.CreateActivity(ctx, db.CreateActivityParams{OrgID: v.OrgID,
-				ActorID: &v.ID, Action: "user.signed_out", TargetType: "user",
-				TargetID: &v.ID, Summary: v.Name})
+			return recordActivity(ctx, q, v.OrgID, v.ID, change{Action: "user.signed_out",
+				TargetType: "user", TargetID: &v.ID, Summary: v.Name})
 		})
 		if err != nil {
 			return fmt.Errorf("record sign-out: %w", err)

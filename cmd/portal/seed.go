@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 
+	"github.com/google/uuid"
+
 	"github.com/jusb/portal/db"
 	"github.com/jusb/portal/handlers"
 	"github.com/jusb/portal/handlers/password"
@@ -63,9 +65,15 @@ func seedDemo(ctx context.Context, cfg config, log *slog.Logger, args []string,
 	}
 
 	err = store.Staff(ctx, func(q *db.Queries) error {
+		w := demoWorld{orgs: map[string]db.Organization{}, users: map[string]uuid.UUID{}}
 		for _, o := range demoData {
-			if err := seedOrg(ctx, q, hasher, o, cfg.DemoPassword); err != nil {
+			if err := seedOrg(ctx, q, hasher, o, cfg.DemoPassword, w); err != nil {
 				return fmt.Errorf("organization %s: %w", o.slug, err)
+			}
+		}
+		for _, seed := range demoContent {
+			if err := seed.fn(ctx, q, w); err != nil {
+				return fmt.Errorf("%s: %w", seed.name, err)
 			}
 		}
 		return nil
@@ -84,50 +92,70 @@ func seedDemo(ctx context.Context, cfg config, log *slog.Logger, args []string,
 	return nil
 }
 
+// demoWorld is what the demo organizations and users came to be, for the content
+// seeders: organizations by slug and user IDs by e-mail address.
+type demoWorld struct {
+	orgs  map[string]db.Organization
+	users map[string]uuid.UUID
+}
+
+// demoSeeder adds one area's demo content. Each must be idempotent: it adds its
+// content when the organization has none yet and leaves it alone otherwise.
+type demoSeeder struct {
+	name string
+	fn   func(ctx context.Context, q *db.Queries, w demoWorld) error
+}
+
+// demoContent lists the areas' seeders; each area's seed file adds its own in init.
+var demoContent []demoSeeder
+
 func seedOrg(ctx context.Context, q *db.Queries, hasher *password.Hasher, o demoOrg,
-	pw string) error {
+	pw string, w demoWorld) error {
 	org, err := q.UpsertOrganizationGlobal(ctx, db.UpsertOrganizationGlobalParams{
 		Name: o.name, Slug: o.slug, IsStaff: o.staff})
 	if err != nil {
 		return err
 	}
+	w.orgs[o.slug] = org
 	for _, u := range o.users {
-		if err := seedUser(ctx, q, hasher, org.ID, u, pw); err != nil {
+		id, err := seedUser(ctx, q, hasher, org.ID, u, pw)
+		if err != nil {
 			return fmt.Errorf("user %s: %w", u.email, err)
 		}
+		w.users[u.email] = id
 	}
 	return nil
 }
 
 func seedUser(ctx context.Context, q *db.Queries, hasher *password.Hasher, org db.OrgID,
-	u demoUser, pw string) error {
+	u demoUser, pw string) (uuid.UUID, error) {
 	existing, err := q.GetUserByEmailWithHash(ctx, db.GetUserByEmailWithHashParams{
 		OrgID: org, Email: u.email})
 	if errors.Is(err, db.ErrNotFound) {
 		hash, err := hasher.Hash(ctx, pw)
 		if err != nil {
-			return err
+			return uuid.UUID{}, err
 		}
-		_, err = q.CreateUser(ctx, db.CreateUserParams{OrgID: org, Email: u.email,
+		created, err := q.CreateUser(ctx, db.CreateUserParams{OrgID: org, Email: u.email,
 			Name: u.name, PasswordHash: hash, Role: u.role})
-		return err
+		return created.ID, err
 	}
 	if err != nil {
-		return err
+		return uuid.UUID{}, err
 	}
 
 	if err := q.UpdateUserProfile(ctx, db.UpdateUserProfileParams{OrgID: org,
 		ID: existing.ID, Name: u.name, Role: u.role}); err != nil {
-		return err
+		return uuid.UUID{}, err
 	}
 	// Rehash only when the demo password changed, which also ends the user's sessions.
 	if hasher.Verify(ctx, existing.PasswordHash, pw) == nil {
-		return nil
+		return existing.ID, nil
 	}
 	hash, err := hasher.Hash(ctx, pw)
 	if err != nil {
-		return err
+		return uuid.UUID{}, err
 	}
-	return q.UpdateUserPassword(ctx, db.UpdateUserPasswordParams{OrgID: org,
+	return existing.ID, q.UpdateUserPassword(ctx, db.UpdateUserPasswordParams{OrgID: org,
 		ID: existing.ID, PasswordHash: hash})
 }
