@@ -208,7 +208,33 @@ init() {
 
 # running reports whether the cluster's postmaster is alive.
 running() {
-	[[ -f $pgdata/PG_VERSION ]] && as_owner "$bindir/pg_ctl" status -D "$pgdata" >/dev/null 2>&1
+	[[ -f $pgdata/PG_VERSION ]] && as_owner "$bindir/pg_ctl" status -D "$pgdata" >/dev/null 2>&1 &&
+		! zombie_postmaster
+}
+
+# zombie_postmaster reports whether the pid file names a postmaster that was killed but
+# not yet reaped. That happens where nothing reaps orphans (as in some containers); pg_ctl
+# and the server itself would take the zombie for a live server.
+zombie_postmaster() {
+	local pid state
+	pid=$(head -n 1 "$pgdata/postmaster.pid" 2>/dev/null) || return 1
+	[[ $pid =~ ^[0-9]+$ && -r /proc/$pid/stat ]] || return 1
+	state=$(sed 's/^.*) //' "/proc/$pid/stat" | cut -d' ' -f1)
+	[[ $state == Z ]]
+}
+
+# remove_stale_locks removes the lock files of a zombie postmaster, which would stop a
+# new server from starting.
+remove_stale_locks() {
+	local pid lock
+	pid=$(head -n 1 "$pgdata/postmaster.pid")
+	say "the last server (pid $pid) was killed; removing its lock files"
+	for lock in "$socket_dir"/.s.PGSQL.*.lock; do
+		if [[ -f $lock && $(head -n 1 "$lock") == "$pid" ]]; then
+			as_owner rm -f "$lock" "${lock%.lock}"
+		fi
+	done
+	as_owner rm -f "$pgdata/postmaster.pid"
 }
 
 # running_port prints the port the running postmaster listens on (line 4 of its pid file).
@@ -259,6 +285,8 @@ cmd_start() {
 	fi
 	if [[ ! -f $pgdata/PG_VERSION ]]; then
 		init
+	elif zombie_postmaster; then
+		remove_stale_locks
 	fi
 
 	local sockets=$socket_dir

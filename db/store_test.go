@@ -77,7 +77,7 @@ func TestStoreRollsBack(t *testing.T) {
 		for _, fl := range failures {
 			t.Run(p.name+"/"+fl.name, func(t *testing.T) {
 				before := written(t, store, f)
-				err, recovered := catch(func() error {
+				recovered, err := catch(func() error {
 					return p.tx(func(q *db.Queries) error {
 						if err := p.write(q); err != nil {
 							return fmt.Errorf("write: %w", err)
@@ -115,9 +115,9 @@ func TestStoreRollsBack(t *testing.T) {
 }
 
 // catch runs fn and returns its error, or the value it panicked with.
-func catch(fn func() error) (err error, recovered any) {
+func catch(fn func() error) (recovered any, err error) {
 	defer func() { recovered = recover() }()
-	return fn(), nil
+	return nil, fn()
 }
 
 // written counts what the paths of TestStoreRollsBack write: Acme's activities and

@@ -191,10 +191,10 @@ func (s *Server) regenerateCSRF(w http.ResponseWriter, r *http.Request) {
 
 // signInLimitByIP limits sign-in posts per client address (IPv6 by its /64).
 func (s *Server) signInLimitByIP() func(http.Handler) http.Handler {
-	return httprate.Limit(s.cfg.SignInPerIP.Count, s.cfg.SignInPerIP.Window,
-		httprate.WithKeyFuncs(func(r *http.Request) (string, error) {
+	return httprate.LimitBy(s.cfg.SignInPerIP.Count, s.cfg.SignInPerIP.Window,
+		func(r *http.Request) (string, error) {
 			return "ip:" + httprate.CanonicalizeIP(middleware.GetClientIP(r.Context())), nil
-		}),
+		},
 		httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
 			s.log.Warn("sign-in rate limited",
 				slog.String("request_id", middleware.GetReqID(r.Context())),

@@ -1,0 +1,32 @@
+// Tailwind reads this file through the @config line in static/css/input.css.
+// Only the files listed in content are scanned for class names, so write
+// every class in full in the templates; never build one by concatenation.
+/** @type {import('tailwindcss').Config} */
+module.exports = {
+  content: [
+    "./components/**/*.templ",
+    "./components/**/*.go",
+    "./handlers/**/*.go",
+  ],
+  theme: {
+    extend: {
+      colors: {
+        brand: {
+          50: "#eef6ff",
+          100: "#d9eaff",
+          500: "#2f6fdb",
+          600: "#2358b8",
+          700: "#1d4794",
+        },
+      },
+      fontFamily: {
+        sans: [
+          "Inter",
+          "ui-sans-serif",
+          "system-ui",
+          "sans-serif",
+        ],
+      },
+    },
+  },
+};
