@@ -24,6 +24,9 @@ type Viewer struct {
 	Role    string
 	OrgSlug string
 	OrgName string
+	// slugOrg is the organization named by the request's /o/{slug}, read with the
+	// user; nil when there is none or no such slug.
+	slugOrg *db.Organization
 }
 
 // IsStaff reports whether the viewer is JusB staff.

@@ -17,17 +17,12 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	ws, _ := WorkspaceFrom(ctx)
 
-	var rows []db.ListRecentActivityRow
-	err := s.store.InOrg(ctx, ws.OrgID, func(q *db.Queries) (err error) {
-		rows, err = q.ListRecentActivity(ctx, db.ListRecentActivityParams{OrgID: ws.OrgID,
-			MaxRows: dashboardActivityRows})
-		return err
-	})
+	d, err := s.store.LoadDashboard(ctx, ws.OrgID, dashboardActivityRows)
 	if err != nil {
 		return fmt.Errorf("load dashboard of %s: %w", ws.Slug, err)
 	}
 
-	view := components.DashboardView{Activity: activityView(rows)}
+	view := components.DashboardView{Activity: activityView(d.Activity)}
 	shell := s.shellFor(r, "Dashboard", components.SectionDashboard)
 	s.render(w, r, http.StatusOK, components.DashboardPage(shell, view),
 		components.Dashboard(view))

@@ -10,7 +10,6 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
-	"github.com/jusb/portal/db"
 	"github.com/jusb/portal/static"
 )
 
@@ -181,16 +180,8 @@ func (s *Server) enterWorkspace(_ http.ResponseWriter, r *http.Request, a Access
 	switch {
 	case slug == v.OrgSlug:
 		ws = Workspace{OrgID: v.OrgID, Slug: v.OrgSlug, Name: v.OrgName}
-	case v.IsStaff():
-		var org db.Organization
-		err := s.store.Staff(ctx, func(q *db.Queries) (err error) {
-			org, err = q.GetOrganizationBySlugGlobal(ctx,
-				db.GetOrganizationBySlugGlobalParams{Slug: slug})
-			return err
-		})
-		if err != nil {
-			return nil, fmt.Errorf("staff enter workspace %q: %w", slug, err)
-		}
+	case v.IsStaff() && v.slugOrg != nil && v.slugOrg.Slug == slug:
+		org := v.slugOrg
 		ws = Workspace{OrgID: org.ID, Slug: org.Slug, Name: org.Name, StaffVisit: true}
 	default:
 		return nil, errNotFound

@@ -198,7 +198,7 @@ func TestQueryBudget(t *testing.T) {
 		// grow adds n children to what the page lists.
 		grow func(t testing.TB, env *testEnv, n int)
 	}{
-		{"dashboard", "/o/acme", 7, addActivity},
+		{"dashboard", "/o/acme", 2, addActivity},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

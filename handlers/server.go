@@ -74,7 +74,8 @@ func New(cfg Config, store *db.Store, hasher *password.Hasher, log *slog.Logger)
 	s := &Server{cfg: cfg, store: store, hasher: hasher, log: log}
 	// pgxstore's own cleanup goroutine cannot be stopped safely (its stop channel is
 	// made inside the goroutine), so it is off and the server cleans up itself.
-	s.sessions = newSessionManager(cfg, pgxstore.NewWithCleanupInterval(store.SessionPool(), 0))
+	s.sessions = newSessionManager(cfg, newCachedStore(
+		pgxstore.NewWithCleanupInterval(store.SessionPool(), 0), sessionCacheTTL, 10000))
 	s.signInByEmail = httprate.NewRateLimiter(cfg.SignInPerEmail.Count,
 		cfg.SignInPerEmail.Window)
 

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/go-chi/chi/v5/middleware"
@@ -74,6 +75,8 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 
 var errSessionEnded = errors.New("session no longer valid")
 
+// loadViewer reads the session's user and, for a /o/{slug} path, the organization of
+// that slug, in one round trip (the workspace guard needs it for staff).
 func (s *Server) loadViewer(r *http.Request) (Viewer, error) {
 	ctx := r.Context()
 	userID, err := uuid.Parse(s.sessions.GetString(ctx, sessionUserID))
@@ -85,11 +88,7 @@ func (s *Server) loadViewer(r *http.Request) (Viewer, error) {
 		return Viewer{}, errSessionEnded
 	}
 
-	var m db.GetMemberRow
-	err = s.store.InOrg(ctx, orgID, func(q *db.Queries) error {
-		m, err = q.GetMember(ctx, db.GetMemberParams{OrgID: orgID, ID: userID})
-		return err
-	})
+	loaded, err := s.store.LoadViewer(ctx, orgID, userID, workspaceSlug(r.URL.Path))
 	if errors.Is(err, db.ErrNotFound) {
 		return Viewer{}, errSessionEnded
 	}
@@ -97,12 +96,23 @@ func (s *Server) loadViewer(r *http.Request) (Viewer, error) {
 		return Viewer{}, fmt.Errorf("load signed-in user: %w", err)
 	}
 
+	m := loaded.Member
 	if !m.IsActive || m.OrgArchivedAt != nil ||
 		int(m.SessionVersion) != s.sessions.GetInt(ctx, sessionVersion) {
 		return Viewer{}, errSessionEnded
 	}
 	return Viewer{ID: m.ID, OrgID: m.OrgID, Email: m.Email, Name: m.Name, Role: m.Role,
-		OrgSlug: m.OrgSlug, OrgName: m.OrgName}, nil
+		OrgSlug: m.OrgSlug, OrgName: m.OrgName, slugOrg: loaded.Workspace}, nil
+}
+
+// workspaceSlug returns the {slug} of a /o/{slug}/... path, or "".
+func workspaceSlug(path string) string {
+	rest, ok := strings.CutPrefix(path, "/o/")
+	if !ok {
+		return ""
+	}
+	slug, _, _ := strings.Cut(rest, "/")
+	return slug
 }
 
 // requireSignIn sends a visitor who is not signed in to the sign-in page, coming back

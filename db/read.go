@@ -1,0 +1,66 @@
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Reads collects the queries of one page so that ReadInOrg sends them in a single
+// round trip. Loaders in this package queue sqlc's query constants with readMany and
+// readOne, passing the arguments in the order of the generated method.
+type Reads struct {
+	batch *pgx.Batch
+}
+
+// ReadInOrg runs the reads that queue adds in one round trip, bound to org like InOrg.
+// The batch opens with set_config('app.org_id', ..., true); all its statements run in
+// the one implicit transaction the batch forms, so the setting ends with the batch and
+// never reaches the next user of the connection. Use it for reads only: for a change,
+// use InOrg.
+func (s *Store) ReadInOrg(ctx context.Context, org OrgID, queue func(r *Reads)) error {
+	if org.IsZero() {
+		return errors.New("read in organization: no organization given")
+	}
+	batch := &pgx.Batch{}
+	batch.Queue("SELECT set_config('app.org_id', $1, true)", org.String())
+	queue(&Reads{batch: batch})
+	if err := s.app.SendBatch(ctx, batch).Close(); err != nil {
+		return translate(err)
+	}
+	return nil
+}
+
+// readMany queues a query whose rows land in dst, one struct per row, matched to the
+// columns by position (as sqlc's row types are).
+func readMany[T any](r *Reads, sql string, dst *[]T, args ...any) {
+	r.batch.Queue(sql, args...).Query(func(rows pgx.Rows) error {
+		out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[T])
+		if err != nil {
+			return fmt.Errorf("read rows: %w", err)
+		}
+		*dst = out
+		return nil
+	})
+}
+
+// readOne queues a query that must return exactly one row; none is ErrNotFound.
+func readOne[T any](r *Reads, sql string, dst *T, args ...any) {
+	r.batch.Queue(sql, args...).Query(func(rows pgx.Rows) error {
+		out, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[T])
+		if err != nil {
+			return translate(err)
+		}
+		*dst = out
+		return nil
+	})
+}
+
+// readValue queues a query that returns one row of one column, such as a count.
+func readValue[T any](r *Reads, sql string, dst *T, args ...any) {
+	r.batch.Queue(sql, args...).QueryRow(func(row pgx.Row) error {
+		return translate(row.Scan(dst))
+	})
+}
