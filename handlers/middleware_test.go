@@ -152,6 +152,14 @@ func TestCSRF(t *testing.T) {
 		}
 	})
 
+	t.Run("multipart without the token header refused before parsing", func(t *testing.T) {
+		got := env.client().post("/signout", nil, "Content-Type",
+			"multipart/form-data; boundary=x")
+		if got.StatusCode != http.StatusForbidden {
+			t.Errorf("status = %d, want 403", got.StatusCode)
+		}
+	})
+
 	t.Run("oversized form refused before parsing", func(t *testing.T) {
 		form := url.Values{"pad": {strings.Repeat("x", maxFormBytes)}}
 		if got := env.client().post("/signin", form); got.StatusCode != 413 {

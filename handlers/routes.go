@@ -52,6 +52,8 @@ type Route struct {
 	handle  handlerFunc
 	// limit, if set, wraps the route in a rate limiter.
 	limit func(http.Handler) http.Handler
+	// maxBody, if set, replaces the 1 MiB cap on the request body (uploads).
+	maxBody int64
 }
 
 func rt(method, pattern string, a Access, h handlerFunc) Route {
@@ -60,6 +62,12 @@ func rt(method, pattern string, a Access, h handlerFunc) Route {
 
 func (r Route) withLimit(limit func(http.Handler) http.Handler) Route {
 	r.limit = limit
+	return r
+}
+
+// withMaxBody lets the route's requests carry up to n bytes of body.
+func (r Route) withMaxBody(n int64) Route {
+	r.maxBody = n
 	return r
 }
 
@@ -95,7 +103,8 @@ func (s *Server) Handler() http.Handler {
 	} else {
 		r.Use(middleware.ClientIPFromRemoteAddr)
 	}
-	r.Use(s.logRequests, s.recoverPanics, s.secureHeaders, s.limitBodies)
+	routes := s.Routes()
+	r.Use(s.logRequests, s.recoverPanics, s.secureHeaders, s.bodyLimits(routes))
 	r.Use(func(next http.Handler) http.Handler {
 		h := s.csrf(next)
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -110,7 +119,7 @@ func (s *Server) Handler() http.Handler {
 		return &httpError{status: http.StatusMethodNotAllowed, message: "Method not allowed"}
 	}))
 
-	for _, rt := range s.Routes() {
+	for _, rt := range routes {
 		h := s.guard(rt.Access, s.adapt(rt.handle))
 		if rt.limit != nil {
 			h = rt.limit(h)
