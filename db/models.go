@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgtype"
 )
 
 type Activity struct {
@@ -108,7 +107,7 @@ type Task struct {
 	Description string
 	Status      string
 	AssigneeID  *uuid.UUID
-	DueDate     pgtype.Date
+	DueDate     *time.Time
 	CreatedBy   uuid.UUID
 	CreatedAt   time.Time
 	UpdatedAt   time.Time

@@ -8,25 +8,46 @@ import (
 	"github.com/jusb/portal/db"
 )
 
-// dashboardActivityRows is how many activity entries the dashboard shows.
-const dashboardActivityRows = 10
-
-// dashboard shows what needs attention in the workspace. For now that is the latest
-// activity; the threads, files and tasks widgets come with those areas.
+// dashboard shows what needs attention in the workspace: open tasks (the viewer's
+// first), threads with unread messages, recent files and the latest activity, all read
+// in one round trip.
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	ws, _ := WorkspaceFrom(ctx)
+	v, _ := ViewerFrom(ctx)
 
-	d, err := s.store.LoadDashboard(ctx, ws.OrgID, dashboardActivityRows)
+	d, err := s.store.LoadDashboard(ctx, ws.OrgID, v.ID)
 	if err != nil {
 		return fmt.Errorf("load dashboard of %s: %w", ws.Slug, err)
 	}
 
-	view := components.DashboardView{Activity: activityView(d.Activity)}
+	view := dashboardView(ws.Slug, d)
 	shell := s.shellFor(r, "Dashboard", components.SectionDashboard)
 	s.render(w, r, http.StatusOK, components.DashboardPage(shell, view),
 		components.Dashboard(view))
 	return nil
+}
+
+func dashboardView(slug string, d db.Dashboard) components.DashboardView {
+	base := "/o/" + slug
+	v := components.DashboardView{Activity: activityView(d.Activity), BasePath: base}
+	for _, t := range d.Tasks {
+		task := components.DashboardTask{ID: t.ID.String(), Title: t.Title, Status: t.Status,
+			Mine: t.Mine, Overdue: t.Overdue, Due: t.DueDate}
+		if t.AssigneeName != nil {
+			task.Assignee = *t.AssigneeName
+		}
+		v.Tasks = append(v.Tasks, task)
+	}
+	for _, t := range d.Threads {
+		v.Threads = append(v.Threads, components.DashboardThread{ID: t.ID.String(),
+			Title: t.Title, Unread: t.Unread, LastMessageAt: t.LastMessageAt})
+	}
+	for _, f := range d.Files {
+		v.Files = append(v.Files, components.DashboardFile{ID: f.ID.String(),
+			Name: f.Filename, Size: f.Size, Uploader: f.UploaderName, At: f.CreatedAt})
+	}
+	return v
 }
 
 func activityView(rows []db.ListRecentActivityRow) []components.ActivityEntry {

@@ -233,3 +233,11 @@ func mustURL(s string) *url.URL {
 	}
 	return u
 }
+
+// exec runs SQL as portal_staff, failing the test on error.
+func (e *testEnv) exec(t testing.TB, sql string, args ...any) {
+	t.Helper()
+	if _, err := e.staffConn().Exec(context.Background(), sql, args...); err != nil {
+		t.Fatalf("exec: %v", err)
+	}
+}

@@ -1,0 +1,60 @@
+package components
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// actionLabels names the actions people see, as "<verb> <what>"; an action missing
+// here is worded from its name (task.status_changed: "status changed · task").
+var actionLabels = map[string]string{
+	"user.signed_in":       "signed in",
+	"user.signed_out":      "signed out",
+	"task.created":         "created the task",
+	"task.updated":         "edited the task",
+	"task.status_changed":  "changed the status of",
+	"task.assigned":        "assigned",
+	"task_note.added":      "added a note to",
+	"thread.created":       "started the thread",
+	"message.posted":       "posted in",
+	"file.uploaded":        "uploaded",
+	"file.deleted":         "deleted",
+	"organization.created": "created the organization",
+}
+
+// ActionLabel words an activity action for people.
+func ActionLabel(action string) string {
+	if l, ok := actionLabels[action]; ok {
+		return l
+	}
+	target, verb, _ := strings.Cut(action, ".")
+	return strings.ReplaceAll(verb, "_", " ") + " · " + strings.ReplaceAll(target, "_", " ")
+}
+
+// HumanSize formats a byte count for people: 0 B, 12 KB, 3.4 MB (powers of 1024).
+func HumanSize(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	v := float64(n) / float64(div)
+	if v >= 10 {
+		return fmt.Sprintf("%.0f %cB", v, "KMGTPE"[exp])
+	}
+	return fmt.Sprintf("%.1f %cB", v, "KMGTPE"[exp])
+}
+
+// DateTime formats a moment the same way everywhere: 3 Dec 2026 14:05 UTC.
+func DateTime(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") }
+
+// Date formats a calendar date: 3 Dec 2026.
+func Date(t time.Time) string { return t.UTC().Format("2 Jan 2006") }
+
+// machineTime is the datetime attribute of a <time> element.
+func machineTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
