@@ -97,6 +97,7 @@ $(NPM_STAMP): package.json package-lock.json
 css: $(NPM_STAMP)
 	$(TAILWIND) -i static/css/input.css -o static/css/app.css --minify
 	cp node_modules/htmx.org/dist/htmx.min.js static/js/htmx.min.js
+	cp node_modules/htmx.org/dist/ext/hx-sse.min.js static/js/hx-sse.min.js
 
 ## generate: regenerate the templ views, the sqlc queries and the static assets
 generate: $(NPM_STAMP)

@@ -1,7 +1,7 @@
 package components
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -32,11 +32,11 @@ func ActionLabel(action string) string {
 	return strings.ReplaceAll(verb, "_", " ") + " · " + strings.ReplaceAll(target, "_", " ")
 }
 
-// HumanSize formats a byte count for people: 0 B, 12 KB, 3.4 MB (powers of 1024).
+// HumanSize formats a byte count for people, in powers of 1024: 0 B, 1.5 KiB, 12 MiB.
 func HumanSize(n int64) string {
 	const unit = 1024
 	if n < unit {
-		return fmt.Sprintf("%d B", n)
+		return strconv.FormatInt(n, 10) + " B"
 	}
 	div, exp := int64(unit), 0
 	for m := n / unit; m >= unit; m /= unit {
@@ -44,10 +44,12 @@ func HumanSize(n int64) string {
 		exp++
 	}
 	v := float64(n) / float64(div)
-	if v >= 10 {
-		return fmt.Sprintf("%.0f %cB", v, "KMGTPE"[exp])
+	prec := 1
+	if v >= 10 || v == float64(int64(v)) {
+		prec = 0
 	}
-	return fmt.Sprintf("%.1f %cB", v, "KMGTPE"[exp])
+	return strconv.FormatFloat(v, 'f', prec, 64) + " " +
+		[]string{"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}[exp]
 }
 
 // DateTime formats a moment the same way everywhere: 3 Dec 2026 14:05 UTC.

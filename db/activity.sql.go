@@ -12,6 +12,23 @@ import (
 	"github.com/google/uuid"
 )
 
+const countActivityByActions = `-- name: CountActivityByActions :one
+SELECT count(*) FROM activity WHERE org_id = $1 AND action = ANY ($2::text[])
+`
+
+type CountActivityByActionsParams struct {
+	OrgID   OrgID
+	Actions []string
+}
+
+// CountActivityByActions counts the organization's entries with one of the actions.
+func (q *Queries) CountActivityByActions(ctx context.Context, arg CountActivityByActionsParams) (int64, error) {
+	row := q.db.QueryRow(ctx, countActivityByActions, arg.OrgID, arg.Actions)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const createActivity = `-- name: CreateActivity :exec
 INSERT INTO activity (org_id, actor_id, action, target_type, target_id, summary)
 VALUES ($1, $2, $3, $4, $5, $6)
@@ -36,6 +53,315 @@ func (q *Queries) CreateActivity(ctx context.Context, arg CreateActivityParams) 
 		arg.Summary,
 	)
 	return err
+}
+
+const createActivityAt = `-- name: CreateActivityAt :exec
+INSERT INTO activity (org_id, actor_id, action, target_type, target_id, summary,
+                      created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+`
+
+type CreateActivityAtParams struct {
+	OrgID      OrgID
+	ActorID    *uuid.UUID
+	Action     string
+	TargetType string
+	TargetID   *uuid.UUID
+	Summary    string
+	CreatedAt  time.Time
+}
+
+// CreateActivityAt writes an entry dated in the past, for the demo data only: the
+// portal's own entries take the time of their transaction (CreateActivity).
+func (q *Queries) CreateActivityAt(ctx context.Context, arg CreateActivityAtParams) error {
+	_, err := q.db.Exec(ctx, createActivityAt,
+		arg.OrgID,
+		arg.ActorID,
+		arg.Action,
+		arg.TargetType,
+		arg.TargetID,
+		arg.Summary,
+		arg.CreatedAt,
+	)
+	return err
+}
+
+const listActivity = `-- name: ListActivity :many
+WITH hits AS MATERIALIZED (
+    SELECT t.activity_id, t.created_at
+    FROM activity_term t
+    WHERE t.org_id = $1 AND $2::text <> ''
+      AND t.term ^@ activity_search_term($2)
+    LIMIT 5001
+), way AS (
+    SELECT $2 = ''
+           OR EXISTS (SELECT 1 FROM activity_common_term c
+                      WHERE c.org_id = $1 AND c.term ^@ activity_search_term($2))
+           OR (SELECT count(*) FROM hits) > 5000
+           AS read_log
+)
+(SELECT s.id, s.created_at, s.actor_id, s.actor_name, s.action, s.target_type,
+        s.target_id, s.summary, s.matched
+ FROM (SELECT a.id, a.created_at, a.actor_id, a.actor_name, a.action, a.target_type,
+              a.target_id, a.summary,
+              coalesce($2 = ''
+                       OR ((a.summary || E'\n' || a.actor_name)
+                               ILIKE '%' || activity_search_term($2) || '%'
+                           AND (a.summary || E'\n' || a.actor_name)
+                               ~* activity_search_pattern($2)),
+                       false)::boolean AS matched,
+              row_number() OVER (ORDER BY a.created_at DESC, a.id DESC) AS seen
+       FROM activity a
+       WHERE (SELECT way.read_log FROM way)
+         AND a.org_id = $1
+         AND ($3::uuid IS NULL OR a.actor_id = $3)
+         AND ($4::text = '' OR a.action = $4)
+         AND ($5::text = '' OR a.target_type = $5)
+         AND ($6::timestamptz IS NULL OR a.created_at >= $6)
+         AND ($7::timestamptz IS NULL OR a.created_at < $7)
+         AND ($8::timestamptz IS NULL
+              OR (a.created_at, a.id) < ($8, $9::bigint))
+       ORDER BY a.created_at DESC, a.id DESC
+       LIMIT $10) s
+ WHERE s.matched OR s.seen = $10
+ ORDER BY s.created_at DESC, s.id DESC
+ LIMIT $11)
+UNION ALL
+(SELECT a.id, h.created_at, a.actor_id, a.actor_name, a.action, a.target_type,
+        a.target_id, a.summary, true AS matched
+ FROM (SELECT hits.activity_id, hits.created_at
+       FROM hits
+       WHERE NOT (SELECT way.read_log FROM way)
+         AND ($6::timestamptz IS NULL OR hits.created_at >= $6)
+         AND ($7::timestamptz IS NULL OR hits.created_at < $7)
+         AND ($8::timestamptz IS NULL
+              OR (hits.created_at, hits.activity_id)
+                 < ($8, $9::bigint))
+       ORDER BY hits.created_at DESC, hits.activity_id DESC
+       LIMIT 5001) h
+ -- One entry looked up per hit, newest first, until the page is full.
+ CROSS JOIN LATERAL (
+     SELECT e.id, e.actor_id, e.actor_name, e.action, e.target_type, e.target_id, e.summary
+     FROM activity e
+     WHERE e.org_id = $1 AND e.id = h.activity_id
+       AND ($3::uuid IS NULL OR e.actor_id = $3)
+       AND ($4::text = '' OR e.action = $4)
+       AND ($5::text = '' OR e.target_type = $5)
+       AND (e.summary || E'\n' || e.actor_name) ~* activity_search_pattern($2)
+     LIMIT 1) a
+ ORDER BY h.created_at DESC, h.activity_id DESC
+ LIMIT $11)
+ORDER BY created_at DESC, id DESC
+`
+
+type ListActivityParams struct {
+	OrgID      OrgID
+	Search     string
+	ActorID    *uuid.UUID
+	Action     string
+	TargetType string
+	Since      *time.Time
+	Until      *time.Time
+	BeforeAt   *time.Time
+	BeforeID   int64
+	ScanRows   *int32
+	MaxRows    *int32
+}
+
+type ListActivityRow struct {
+	ID         int64
+	CreatedAt  time.Time
+	ActorID    *uuid.UUID
+	ActorName  string
+	Action     string
+	TargetType string
+	TargetID   *uuid.UUID
+	Summary    string
+	Matched    bool
+}
+
+// ListActivity returns the entries that pass the activity log's filter, newest first.
+// Every filter is optional: NULL or an empty string leaves it out. The page passes a
+// cursor (the created_at and id of the last entry shown), a row limit and a scan limit;
+// the CSV export passes none of them and streams every entry. Run it with
+// plan_cache_mode set to force_custom_plan (db/activity.go does), so that the planner
+// sees which filters are set, and without sequential or bitmap scans, so that it reads
+// the log in its order.
+//
+// The free text (search) takes one of two ways, decided as the statement runs: when its
+// longest word starts fewer than 5,000 listed words of the log, none of them common, the
+// entries come from activity_term (hits), newest first, until the page is full;
+// otherwise the log is read newest first, and the frequent word fills the page soon.
+// Only one branch of the UNION reads anything.
+// Reading the log stops after scan_rows entries that pass the other filters: if the
+// page is not full by then, the last entry read comes too, with matched false, so that
+// the next page can go on from there. (The ILIKE on the longest word is implied by the
+// pattern; it is there because it is quicker, and rules out most entries first.)
+func (q *Queries) ListActivity(ctx context.Context, arg ListActivityParams) ([]ListActivityRow, error) {
+	rows, err := q.db.Query(ctx, listActivity,
+		arg.OrgID,
+		arg.Search,
+		arg.ActorID,
+		arg.Action,
+		arg.TargetType,
+		arg.Since,
+		arg.Until,
+		arg.BeforeAt,
+		arg.BeforeID,
+		arg.ScanRows,
+		arg.MaxRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListActivityRow{}
+	for rows.Next() {
+		var i ListActivityRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.CreatedAt,
+			&i.ActorID,
+			&i.ActorName,
+			&i.Action,
+			&i.TargetType,
+			&i.TargetID,
+			&i.Summary,
+			&i.Matched,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listActivityActions = `-- name: ListActivityActions :many
+WITH RECURSIVE found AS (
+    (SELECT a.action FROM activity a WHERE a.org_id = $1 ORDER BY a.action LIMIT 1)
+    UNION ALL
+    SELECT (SELECT a.action FROM activity a
+            WHERE a.org_id = $1 AND a.action > found.action
+            ORDER BY a.action LIMIT 1)
+    FROM found
+    WHERE found.action IS NOT NULL
+)
+SELECT found.action::text AS action FROM found WHERE found.action IS NOT NULL
+`
+
+type ListActivityActionsParams struct {
+	OrgID OrgID
+}
+
+// ListActivityActions returns the actions that occur in the organization's log, in
+// order, reading one index entry per action (a loose index scan) rather than the log.
+func (q *Queries) ListActivityActions(ctx context.Context, arg ListActivityActionsParams) ([]string, error) {
+	rows, err := q.db.Query(ctx, listActivityActions, arg.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []string{}
+	for rows.Next() {
+		var action string
+		if err := rows.Scan(&action); err != nil {
+			return nil, err
+		}
+		items = append(items, action)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listActivityActors = `-- name: ListActivityActors :many
+SELECT u.id, u.name, u.is_active, o.is_staff
+FROM app_user u
+JOIN organization o ON o.id = u.org_id
+WHERE u.org_id = $1 OR o.is_staff
+ORDER BY o.is_staff, u.name, u.id
+`
+
+type ListActivityActorsParams struct {
+	OrgID OrgID
+}
+
+type ListActivityActorsRow struct {
+	ID       uuid.UUID
+	Name     string
+	IsActive bool
+	IsStaff  bool
+}
+
+// ListActivityActors returns the people whose entries the organization's log may hold:
+// its members, deactivated ones included, and JusB staff, who act in every workspace.
+func (q *Queries) ListActivityActors(ctx context.Context, arg ListActivityActorsParams) ([]ListActivityActorsRow, error) {
+	rows, err := q.db.Query(ctx, listActivityActors, arg.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListActivityActorsRow{}
+	for rows.Next() {
+		var i ListActivityActorsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Name,
+			&i.IsActive,
+			&i.IsStaff,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listActivityTargetTypes = `-- name: ListActivityTargetTypes :many
+WITH RECURSIVE found AS (
+    (SELECT a.target_type FROM activity a WHERE a.org_id = $1
+     ORDER BY a.target_type LIMIT 1)
+    UNION ALL
+    SELECT (SELECT a.target_type FROM activity a
+            WHERE a.org_id = $1 AND a.target_type > found.target_type
+            ORDER BY a.target_type LIMIT 1)
+    FROM found
+    WHERE found.target_type IS NOT NULL
+)
+SELECT found.target_type::text AS target_type FROM found WHERE found.target_type IS NOT NULL
+`
+
+type ListActivityTargetTypesParams struct {
+	OrgID OrgID
+}
+
+// ListActivityTargetTypes returns the target types that occur in the organization's
+// log, in order, by a loose index scan like ListActivityActions.
+func (q *Queries) ListActivityTargetTypes(ctx context.Context, arg ListActivityTargetTypesParams) ([]string, error) {
+	rows, err := q.db.Query(ctx, listActivityTargetTypes, arg.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []string{}
+	for rows.Next() {
+		var target_type string
+		if err := rows.Scan(&target_type); err != nil {
+			return nil, err
+		}
+		items = append(items, target_type)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const listRecentActivity = `-- name: ListRecentActivity :many

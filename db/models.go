@@ -19,6 +19,19 @@ type Activity struct {
 	TargetID   *uuid.UUID
 	Summary    string
 	CreatedAt  time.Time
+	ActorName  string
+}
+
+type ActivityCommonTerm struct {
+	OrgID OrgID
+	Term  string
+}
+
+type ActivityTerm struct {
+	OrgID      OrgID
+	Term       string
+	CreatedAt  time.Time
+	ActivityID int64
 }
 
 type AppUser struct {
@@ -67,6 +80,7 @@ type Message struct {
 	AuthorID  uuid.UUID
 	Body      string
 	CreatedAt time.Time
+	BodyHtml  string
 }
 
 type MessageAttachment struct {

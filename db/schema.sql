@@ -15,6 +15,91 @@ SET client_min_messages = warning;
 SET row_security = off;
 
 --
+-- Name: activity_actor_name(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.activity_actor_name() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    NEW.actor_name := coalesce(
+        (SELECT u.name FROM app_user u WHERE u.id = NEW.actor_id), '');
+    RETURN NEW;
+END
+$$;
+
+
+--
+-- Name: activity_index_terms(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.activity_index_terms() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    terms text[] := activity_terms(NEW.summary || E'\n' || NEW.actor_name);
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        DELETE FROM activity_term WHERE activity_id = NEW.id;
+    END IF;
+    INSERT INTO activity_term (org_id, term, created_at, activity_id)
+    SELECT NEW.org_id, w, NEW.created_at, NEW.id
+    FROM unnest(terms) w
+    WHERE NOT EXISTS (SELECT 1 FROM activity_common_term c
+                      WHERE c.org_id = NEW.org_id AND c.term = w);
+    IF NEW.id % 256 = 0 THEN
+        INSERT INTO activity_common_term (org_id, term)
+        SELECT NEW.org_id, w
+        FROM unnest(terms) w
+        WHERE (SELECT count(*) FROM (SELECT 1 FROM activity_term t
+                                     WHERE t.org_id = NEW.org_id AND t.term = w
+                                     LIMIT 5000) listed) >= 5000
+        ON CONFLICT DO NOTHING;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+
+--
+-- Name: activity_search_pattern(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.activity_search_pattern(q text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    SELECT coalesce('^' || string_agg('(?=.*(?:^|[^[:alnum:]])' || w || ')', '' ORDER BY w),
+                    '')
+    FROM unnest(activity_terms(q)) w
+$$;
+
+
+--
+-- Name: activity_search_term(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.activity_search_term(q text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    SELECT coalesce((SELECT w FROM unnest(activity_terms(q)) w
+                     ORDER BY length(w) DESC, w LIMIT 1), '')
+$$;
+
+
+--
+-- Name: activity_terms(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.activity_terms(t text) RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    SELECT coalesce(array_agg(DISTINCT left(w, 40) ORDER BY left(w, 40)), '{}')
+    FROM regexp_split_to_table(lower(t), '[^[:alnum:]]+') w
+    WHERE w <> ''
+$$;
+
+
+--
 -- Name: actor_may_act(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -92,12 +177,25 @@ CREATE TABLE public.activity (
     target_id uuid,
     summary text DEFAULT ''::text NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    actor_name text DEFAULT ''::text NOT NULL,
     CONSTRAINT activity_action_check CHECK ((action ~ '^[a-z_]+\.[a-z_]+$'::text)),
     CONSTRAINT activity_summary_check CHECK ((char_length(summary) <= 500)),
     CONSTRAINT activity_target_type_check CHECK ((target_type ~ '^[a-z_]+$'::text))
 );
 
 ALTER TABLE ONLY public.activity FORCE ROW LEVEL SECURITY;
+
+
+--
+-- Name: activity_common_term; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.activity_common_term (
+    org_id uuid NOT NULL,
+    term text NOT NULL COLLATE pg_catalog."C"
+);
+
+ALTER TABLE ONLY public.activity_common_term FORCE ROW LEVEL SECURITY;
 
 
 --
@@ -112,6 +210,20 @@ ALTER TABLE public.activity ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     NO MAXVALUE
     CACHE 1
 );
+
+
+--
+-- Name: activity_term; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.activity_term (
+    org_id uuid NOT NULL,
+    term text NOT NULL COLLATE pg_catalog."C",
+    created_at timestamp with time zone NOT NULL,
+    activity_id bigint NOT NULL
+);
+
+ALTER TABLE ONLY public.activity_term FORCE ROW LEVEL SECURITY;
 
 
 --
@@ -194,6 +306,7 @@ CREATE TABLE public.message (
     author_id uuid NOT NULL,
     body text NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    body_html text DEFAULT ''::text NOT NULL,
     CONSTRAINT message_body_check CHECK (((char_length(body) >= 1) AND (char_length(body) <= 20000)))
 );
 
@@ -339,11 +452,27 @@ ALTER TABLE ONLY public.thread_read FORCE ROW LEVEL SECURITY;
 
 
 --
+-- Name: activity_common_term activity_common_term_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.activity_common_term
+    ADD CONSTRAINT activity_common_term_pkey PRIMARY KEY (org_id, term);
+
+
+--
 -- Name: activity activity_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.activity
     ADD CONSTRAINT activity_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: activity_term activity_term_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.activity_term
+    ADD CONSTRAINT activity_term_pkey PRIMARY KEY (org_id, term, created_at, activity_id);
 
 
 --
@@ -539,10 +668,45 @@ ALTER TABLE ONLY public.thread_read
 
 
 --
+-- Name: activity_org_action_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX activity_org_action_idx ON public.activity USING btree (org_id, action, created_at DESC, id DESC);
+
+
+--
+-- Name: activity_org_actor_action_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX activity_org_actor_action_idx ON public.activity USING btree (org_id, actor_id, action, created_at DESC, id DESC);
+
+
+--
+-- Name: activity_org_actor_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX activity_org_actor_idx ON public.activity USING btree (org_id, actor_id, created_at DESC, id DESC);
+
+
+--
 -- Name: activity_org_recent_idx; Type: INDEX; Schema: public; Owner: -
 --
 
 CREATE INDEX activity_org_recent_idx ON public.activity USING btree (org_id, created_at DESC, id DESC);
+
+
+--
+-- Name: activity_org_target_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX activity_org_target_idx ON public.activity USING btree (org_id, target_type, created_at DESC, id DESC);
+
+
+--
+-- Name: activity_term_activity_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX activity_term_activity_idx ON public.activity_term USING btree (activity_id);
 
 
 --
@@ -630,6 +794,13 @@ CREATE INDEX task_org_assignee_idx ON public.task USING btree (org_id, assignee_
 
 
 --
+-- Name: task_org_list_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX task_org_list_idx ON public.task USING btree (org_id, ((status = 'done'::text)), COALESCE(due_date, '9999-12-31'::date), created_at, id);
+
+
+--
 -- Name: task_org_status_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -655,6 +826,20 @@ CREATE INDEX thread_read_user_idx ON public.thread_read USING btree (org_id, use
 --
 
 CREATE TRIGGER activity_actor BEFORE INSERT OR UPDATE OF actor_id, org_id ON public.activity FOR EACH ROW EXECUTE FUNCTION public.actor_may_act('actor_id');
+
+
+--
+-- Name: activity activity_actor_name; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER activity_actor_name BEFORE INSERT OR UPDATE OF actor_id ON public.activity FOR EACH ROW EXECUTE FUNCTION public.activity_actor_name();
+
+
+--
+-- Name: activity activity_index_terms; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER activity_index_terms AFTER INSERT OR UPDATE OF summary, actor_id, actor_name, created_at ON public.activity FOR EACH ROW EXECUTE FUNCTION public.activity_index_terms();
 
 
 --
@@ -722,11 +907,35 @@ ALTER TABLE ONLY public.activity
 
 
 --
+-- Name: activity_common_term activity_common_term_org_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.activity_common_term
+    ADD CONSTRAINT activity_common_term_org_id_fkey FOREIGN KEY (org_id) REFERENCES public.organization(id);
+
+
+--
 -- Name: activity activity_org_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.activity
     ADD CONSTRAINT activity_org_id_fkey FOREIGN KEY (org_id) REFERENCES public.organization(id);
+
+
+--
+-- Name: activity_term activity_term_activity_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.activity_term
+    ADD CONSTRAINT activity_term_activity_id_fkey FOREIGN KEY (activity_id) REFERENCES public.activity(id) ON DELETE CASCADE;
+
+
+--
+-- Name: activity_term activity_term_org_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.activity_term
+    ADD CONSTRAINT activity_term_org_id_fkey FOREIGN KEY (org_id) REFERENCES public.organization(id);
 
 
 --
@@ -928,6 +1137,18 @@ ALTER TABLE ONLY public.thread_read
 ALTER TABLE public.activity ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: activity_common_term; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.activity_common_term ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: activity_term; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.activity_term ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: app_user; Type: ROW SECURITY; Schema: public; Owner: -
 --
 
@@ -968,6 +1189,20 @@ ALTER TABLE public.password_reset ENABLE ROW LEVEL SECURITY;
 --
 
 CREATE POLICY staff ON public.activity TO portal_staff USING (true) WITH CHECK (true);
+
+
+--
+-- Name: activity_common_term staff; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY staff ON public.activity_common_term TO portal_staff USING (true) WITH CHECK (true);
+
+
+--
+-- Name: activity_term staff; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY staff ON public.activity_term TO portal_staff USING (true) WITH CHECK (true);
 
 
 --
@@ -1057,6 +1292,20 @@ ALTER TABLE public.task_note ENABLE ROW LEVEL SECURITY;
 --
 
 CREATE POLICY tenant ON public.activity TO portal_app USING ((org_id = public.app_org_id())) WITH CHECK ((org_id = public.app_org_id()));
+
+
+--
+-- Name: activity_common_term tenant; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY tenant ON public.activity_common_term TO portal_app USING ((org_id = public.app_org_id())) WITH CHECK ((org_id = public.app_org_id()));
+
+
+--
+-- Name: activity_term tenant; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY tenant ON public.activity_term TO portal_app USING ((org_id = public.app_org_id())) WITH CHECK ((org_id = public.app_org_id()));
 
 
 --
@@ -1178,4 +1427,7 @@ ALTER TABLE public.thread_read ENABLE ROW LEVEL SECURITY;
 INSERT INTO public.schema_migrations (version) VALUES
     ('20261203100000'),
     ('20261203100100'),
-    ('20261203100200');
+    ('20261203100200'),
+    ('20261203110000'),
+    ('20261203110100'),
+    ('20261203110300');

@@ -62,13 +62,3 @@ func activityView(rows []db.ListRecentActivityRow) []components.ActivityEntry {
 	}
 	return out
 }
-
-// areaNotBuilt serves a workspace area whose page does not exist yet. It says so
-// plainly instead of pretending to work.
-func (s *Server) areaNotBuilt(section, what string) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		shell := s.shellFor(r, section, section)
-		s.render(w, r, http.StatusOK, components.NotBuiltPage(shell, what), nil)
-		return nil
-	}
-}

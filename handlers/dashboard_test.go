@@ -63,7 +63,7 @@ func TestDashboardShowsWhatNeedsAttention(t *testing.T) {
 		t.Errorf("unread threads = %q, want Launch plan with 3", threads.Text())
 	}
 	if files := doc.Find(`[data-testid=dashboard-files]`).Text(); !strings.Contains(files,
-		"brief.pdf") || !strings.Contains(files, "2.0 KB") {
+		"brief.pdf") || !strings.Contains(files, "2 KiB") {
 		t.Errorf("recent files = %q", files)
 	}
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/jusb/portal/db"
 	"github.com/jusb/portal/handlers/password"
+	"github.com/jusb/portal/handlers/storage"
 )
 
 // Config holds the settings of the web server that are not dependencies.
@@ -31,6 +32,8 @@ type Config struct {
 	// SignInPerIP and SignInPerEmail limit sign-in attempts per client address and per
 	// e-mail address; 20 a minute and 10 in 10 minutes by default.
 	SignInPerIP, SignInPerEmail Rate
+	// Files holds the settings of file uploads and where files are stored.
+	Files FilesConfig
 }
 
 // Rate is a number of requests allowed within a sliding window.
@@ -49,6 +52,7 @@ func (c *Config) setDefaults() {
 	if c.SignInPerEmail.Count == 0 {
 		c.SignInPerEmail = Rate{Count: 10, Window: 10 * time.Minute}
 	}
+	c.Files.setDefaults()
 }
 
 // Server holds the dependencies of every handler.
@@ -58,11 +62,17 @@ type Server struct {
 	hasher   *password.Hasher
 	log      *slog.Logger
 	sessions *scs.SessionManager
+	// files keeps the contents of uploaded files; closeFiles releases it.
+	files      storage.Storage
+	closeFiles func()
 	// signInByEmail counts attempts per normalized e-mail address.
 	signInByEmail *httprate.RateLimiter
 	draining      atomic.Bool
-	stopCleanup   context.CancelFunc
-	cleanupDone   chan struct{}
+	// markdown renders message bodies; threadHub feeds the threads' live streams.
+	markdown    *markdown
+	threadHub   *threadHub
+	stopCleanup context.CancelFunc
+	cleanupDone chan struct{}
 }
 
 // sessionCleanupInterval is how often expired sessions are deleted.
@@ -72,6 +82,8 @@ const sessionCleanupInterval = 30 * time.Minute
 func New(cfg Config, store *db.Store, hasher *password.Hasher, log *slog.Logger) *Server {
 	cfg.setDefaults()
 	s := &Server{cfg: cfg, store: store, hasher: hasher, log: log}
+	s.files, s.closeFiles = openFileStorage(cfg.Files.Storage)
+	s.markdown, s.threadHub = newMarkdown(), newThreadHub(store, log)
 	// pgxstore's own cleanup goroutine cannot be stopped safely (its stop channel is
 	// made inside the goroutine), so it is off and the server cleans up itself.
 	s.sessions = newSessionManager(cfg, newCachedStore(
@@ -85,10 +97,13 @@ func New(cfg Config, store *db.Store, hasher *password.Hasher, log *slog.Logger)
 	return s
 }
 
-// Close stops the background cleanup of expired sessions and waits for it.
+// Close stops the background cleanup of expired sessions and waits for it, and
+// removes the temporary file storage if New made one.
 func (s *Server) Close() {
+	s.threadHub.close()
 	s.stopCleanup()
 	<-s.cleanupDone
+	s.closeFiles()
 }
 
 func (s *Server) cleanSessions(ctx context.Context) {
@@ -111,8 +126,13 @@ func (s *Server) cleanSessions(ctx context.Context) {
 }
 
 // Drain makes /readyz answer 503, so that a load balancer stops sending requests
-// before the server shuts down.
-func (s *Server) Drain() { s.draining.Store(true) }
+// before the server shuts down. It also ends the threads' live streams, which would
+// otherwise hold the shutdown until its deadline: their browsers reconnect to another
+// process, or to this one's successor, and catch up.
+func (s *Server) Drain() {
+	s.draining.Store(true)
+	s.threadHub.close()
+}
 
 // isTLS reports whether the browser reached the portal over HTTPS.
 func (s *Server) isTLS(r *http.Request) bool {

@@ -5,7 +5,7 @@ package static
 
 import "embed"
 
-// Files holds css/app.css and js/htmx.min.js.
+// Files holds css/app.css, htmx and the portal's own scripts in js/.
 //
-//go:embed css/app.css js/htmx.min.js
+//go:embed css/app.css js/*.js
 var Files embed.FS

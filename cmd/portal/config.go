@@ -23,6 +23,8 @@ type config struct {
 	TrustedProxy bool
 	DemoPassword string
 	LogLevel     slog.Level
+	// Files holds the file storage and upload settings (cmd/portal/files.go).
+	Files filesSettings
 }
 
 // defaultDemoPassword signs in the demo users when DEMO_PASSWORD is not set.
@@ -53,6 +55,10 @@ func loadConfig() (config, error) {
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(getenv("LOG_LEVEL", "info"))); err != nil {
 		return c, fmt.Errorf("LOG_LEVEL: %w", err)
+	}
+
+	if c.Files, err = loadFilesSettings(); err != nil {
+		return c, err
 	}
 
 	c.AppURL, err = roleURL("APP_DATABASE_URL", c.OwnerURL, "portal_app")

@@ -22,6 +22,8 @@ commands:
   user create           --org SLUG --email EMAIL --role ROLE [--name NAME]
                         (the password is read from standard input)
   seed-demo             create or refresh the demo organizations and users
+  files sweep           [--grace 24h] [--dry-run] remove blobs that belong to no
+                        file and leftovers of unfinished uploads
 
 settings come from the environment and from .env when present; see .env.example.
 `
@@ -62,6 +64,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	case cmd == "org" && len(rest) > 0 && rest[0] == "create":
 		command = func(cfg config, _ *slog.Logger) error {
 			return createOrg(ctx, cfg, rest[1:], stdout)
+		}
+	case cmd == "files" && len(rest) > 0 && rest[0] == "sweep":
+		command = func(cfg config, log *slog.Logger) error {
+			return sweepFiles(ctx, cfg, log, rest[1:], stdout)
 		}
 	case cmd == "user" && len(rest) > 0 && rest[0] == "create":
 		command = func(cfg config, _ *slog.Logger) error {

@@ -21,7 +21,8 @@ import (
 
 // settings are the environment variables loadConfig reads.
 var settings = []string{"ADDR", "DATABASE_URL", "APP_DATABASE_URL", "STAFF_DATABASE_URL",
-	"PORTAL_ENV", "TRUSTED_PROXY", "LOG_LEVEL", "DEMO_PASSWORD"}
+	"PORTAL_ENV", "TRUSTED_PROXY", "LOG_LEVEL", "DEMO_PASSWORD", "STORAGE", "FILES_DIR",
+	"UPLOAD_MAX_BYTES", "UPLOAD_ALLOWED_TYPES"}
 
 // setEnv clears every setting for the test, then sets env.
 func setEnv(t *testing.T, env map[string]string) {
@@ -34,12 +35,13 @@ func setEnv(t *testing.T, env map[string]string) {
 	}
 }
 
-// useDatabase gives the test a fresh database and points the settings at it.
+// useDatabase gives the test a fresh database, and a directory for the files that
+// seed-demo stores, and points the settings at them.
 func useDatabase(t *testing.T) dbtest.URLs {
 	t.Helper()
 	urls := dbtest.New(t)
 	setEnv(t, map[string]string{"DATABASE_URL": urls.Owner, "APP_DATABASE_URL": urls.App,
-		"STAFF_DATABASE_URL": urls.Staff})
+		"STAFF_DATABASE_URL": urls.Staff, "FILES_DIR": t.TempDir()})
 	return urls
 }
 

@@ -37,8 +37,12 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, args []string,
 	if err != nil {
 		return err
 	}
+	files, err := cfg.Files.handlersConfig()
+	if err != nil {
+		return err
+	}
 	srv := handlers.New(handlers.Config{Production: cfg.Production,
-		TrustedProxy: cfg.TrustedProxy}, store, hasher, log)
+		TrustedProxy: cfg.TrustedProxy, Files: files}, store, hasher, log)
 	defer srv.Close()
 
 	ln, err := net.Listen("tcp", cfg.Addr)

@@ -1,0 +1,61 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// FileCursor marks where a page of the file list ends: the next page holds the files
+// older than it, in the list's order (newest first).
+type FileCursor struct {
+	CreatedAt time.Time
+	ID        uuid.UUID
+}
+
+// LoadFilePage reads one page of the organization's files, newest first, with their
+// uploaders' names, in one round trip: the first page when before is nil, else the
+// files after the cursor. It asks for one row more than rows, so that the caller
+// knows whether an older page exists.
+func (s *Store) LoadFilePage(ctx context.Context, org OrgID, before *FileCursor,
+	rows int32) ([]ListFilesRow, error) {
+	var files []ListFilesRow
+	err := s.ReadInOrg(ctx, org, func(r *Reads) {
+		if before == nil {
+			readMany(r, listFiles, &files, org, rows+1)
+			return
+		}
+		readMany(r, listFilesBefore, &files, org, before.CreatedAt, before.ID, rows+1)
+	})
+	return files, err
+}
+
+// LoadFile reads one file that is not deleted, for its download, in one round trip.
+// Another organization's file is ErrNotFound, like a missing one.
+func (s *Store) LoadFile(ctx context.Context, org OrgID, id uuid.UUID) (GetFileRow, error) {
+	var f GetFileRow
+	err := s.ReadInOrg(ctx, org, func(r *Reads) {
+		readOne(r, getFile, &f, org, id)
+	})
+	return f, err
+}
+
+// LiveStorageKeys reports which of keys belong to a file that is not deleted, in
+// any organization. Only the sweeper calls it (on the staff connection).
+func (s *Store) LiveStorageKeys(ctx context.Context, keys []string) (map[string]bool, error) {
+	live := make(map[string]bool, len(keys))
+	err := s.Staff(ctx, func(q *Queries) error {
+		found, err := q.ListLiveStorageKeysGlobal(ctx,
+			ListLiveStorageKeysGlobalParams{StorageKeys: keys})
+		for _, k := range found {
+			live[k] = true
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("look up storage keys: %w", err)
+	}
+	return live, nil
+}

@@ -1,0 +1,149 @@
+package handlers_test
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+)
+
+// TestBrowserFiles uploads a file in a real Chromium and watches the progress bar
+// move, downloads the file from the page and compares its SHA-256 with the
+// original's, and deletes it. The upload is slowed to 1 MiB/s so that the progress
+// shows. It fails on any JavaScript error or Content-Security-Policy violation.
+func TestBrowserFiles(t *testing.T) {
+	chromium := chromiumPath(t)
+	portal := startPortal(t)
+	ctx, watch := startBrowser(t, chromium)
+	t.Cleanup(func() { watch.check(t) })
+
+	const name = "Quarterly report.txt"
+	content := reportText(t, 3<<20)
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, content, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(content)
+
+	signInWithKeyboard(t, ctx, portal.URL, "alice@acme.example", demoPassword)
+	do(t, ctx, "open the files", chromedp.Navigate(portal.URL+"/o/acme/files"),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=upload-form]")))
+	checkHTMX(t, ctx)
+
+	t.Run("upload with a progress bar", func(t *testing.T) {
+		throttleUploads(t, ctx, 1<<20)
+		do(t, ctx, "choose the file", chromedp.SetUploadFiles(chromedp.CSS("#upload-file"),
+			[]string{path}))
+		do(t, ctx, "press Upload", chromedp.Click(chromedp.CSS("[data-testid=upload-submit]")))
+		do(t, ctx, "wait for the progress bar", chromedp.WaitVisible(chromedp.CSS(
+			"[data-testid=upload-progress]")))
+		midway := run(t, ctx, "wait for progress", chromedp.Poll[int](`(() => {
+			const v = document.querySelector("#upload-progress").value;
+			return v > 0 && v < 100 ? v : 0;
+		})()`, chromedp.WithPollingTimeout(20*time.Second)))
+		label := run(t, ctx, "read the percentage", chromedp.Text(chromedp.CSS(
+			"[data-testid=upload-percent]")))
+		t.Logf("progress seen at %d%% (label %q)", midway, label)
+		saveScreenshot(t, ctx, "files-uploading.png")
+		if !strings.HasSuffix(label, "%") {
+			t.Errorf("percentage label = %q", label)
+		}
+		do(t, ctx, "wait for the upload to finish", chromedp.WaitVisible(chromedp.CSS(
+			"[data-testid=upload-notice]")))
+		throttleUploads(t, ctx, -1)
+
+		notice := run(t, ctx, "read the notice", chromedp.Text(chromedp.CSS(
+			"[data-testid=upload-notice]")))
+		if notice != "Uploaded “"+name+"”." {
+			t.Errorf("notice = %q", notice)
+		}
+		row := run(t, ctx, "read the first file", chromedp.TextContent(chromedp.CSS(
+			"[data-testid=file-row]")))
+		if !strings.Contains(row, name) || !strings.Contains(row, "3 MiB") ||
+			!strings.Contains(row, "Alice Anders") {
+			t.Errorf("first row = %q, want the new file, its size and uploader", row)
+		}
+		if got := pathOf(t, ctx); got != "/o/acme/files" {
+			t.Errorf("path = %q: the page was left", got)
+		}
+		saveScreenshot(t, ctx, "files.png")
+	})
+
+	t.Run("download it intact", func(t *testing.T) {
+		got := run(t, ctx, "fetch the file and hash it", chromedp.Evaluate[string](`(async () => {
+			const link = document.querySelector(
+				"[data-testid=file-row] [data-testid=file-download]");
+			const resp = await fetch(link.href);
+			const digest = await crypto.subtle.digest("SHA-256", await resp.arrayBuffer());
+			const hex = Array.from(new Uint8Array(digest),
+				b => b.toString(16).padStart(2, "0")).join("");
+			return resp.status + " " + resp.headers.get("Content-Disposition") + " " + hex;
+		})()`, chromedp.EvalAwaitPromise))
+		want := fmt.Sprintf(`200 attachment; filename="%s"; filename*=UTF-8''%s %s`, name,
+			strings.ReplaceAll(name, " ", "%20"), hex.EncodeToString(sum[:]))
+		if got != want {
+			t.Errorf("download:\n got %s\nwant %s", got, want)
+		}
+	})
+
+	t.Run("delete it", func(t *testing.T) {
+		acceptDialogs(t, ctx)
+		do(t, ctx, "press Delete", chromedp.Click(chromedp.CSS(
+			"[data-testid=file-row] [data-testid=file-delete]")),
+			chromedp.WaitVisible(chromedp.CSS("[data-testid=file-deleted]")))
+		do(t, ctx, "reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(
+			"[data-testid=upload-form]")))
+		list := run(t, ctx, "read the list", chromedp.TextContent(chromedp.CSS("#file-list")))
+		if strings.Contains(list, name) {
+			t.Errorf("after deleting, the list still shows %q: %q", name, list)
+		}
+	})
+}
+
+// reportText returns n bytes of text that differ from run to run.
+func reportText(t *testing.T, n int) []byte {
+	t.Helper()
+	var b strings.Builder
+	for i := 0; b.Len() < n; i++ {
+		fmt.Fprintf(&b, "line %06d %s\n", i, rand.Text())
+	}
+	return []byte(b.String()[:n])
+}
+
+// throttleUploads limits what the tab sends to bytesPerSecond; -1 lifts the limit.
+func throttleUploads(t *testing.T, ctx context.Context, bytesPerSecond float64) {
+	t.Helper()
+	conditions := []*network.Conditions{
+		{UploadThroughput: bytesPerSecond, DownloadThroughput: -1}}
+	_, err := chromedp.Call(ctx, network.EmulateNetworkConditionsByRule,
+		network.EmulateNetworkConditionsByRuleParams{MatchedNetworkConditions: conditions})
+	if err != nil {
+		t.Fatalf("throttle uploads: %v", err)
+	}
+}
+
+// acceptDialogs answers every confirm() of the tab with OK, as a user would.
+func acceptDialogs(t *testing.T, ctx context.Context) {
+	t.Helper()
+	err := chromedp.Listen(ctx, func(ev any) {
+		if _, ok := ev.(*page.EventJavascriptDialogOpening); ok {
+			go func() {
+				_, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog,
+					page.HandleJavaScriptDialogParams{Accept: true})
+			}()
+		}
+	})
+	if err != nil {
+		t.Fatalf("listen for dialogs: %v", err)
+	}
+}
