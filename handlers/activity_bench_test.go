@@ -161,7 +161,9 @@ SELECT $1, ($2::uuid[])[1 + (CASE WHEN (g * 13) % 14 = 10 AND (g * 7) % n.actors
        timestamptz '2026-12-01 00:00:00+00' - (g / 2) * interval '1 minute'
 FROM w, (SELECT cardinality($2::uuid[]) AS actors) n, generate_series($3::int, $4::int) g`
 
-	// The newest entries, the same in every log, and the rest in two halves at once.
+	// The newest entries, the same in every log, and the rest in two halves at once,
+	// each in statements of activitySeedChunk entries: the word index learns which
+	// words are common at the end of a statement, as it does one entry at a time.
 	ranges := [][2]int{{1, min(rows, activityBaseRows)}}
 	if rows > activityBaseRows {
 		mid := activityBaseRows + (rows-activityBaseRows)/2
@@ -172,7 +174,10 @@ FROM w, (SELECT cardinality($2::uuid[]) AS actors) n, generate_series($3::int, $
 	for i, r := range ranges {
 		conn := env.staffConn()
 		wg.Go(func() {
-			_, errs[i] = conn.Exec(context.Background(), seed, org, actors, r[0], r[1])
+			for lo := r[0]; lo <= r[1] && errs[i] == nil; lo += activitySeedChunk {
+				hi := min(lo+activitySeedChunk-1, r[1])
+				_, errs[i] = conn.Exec(context.Background(), seed, org, actors, lo, hi)
+			}
 		})
 	}
 	wg.Wait()
@@ -182,6 +187,9 @@ FROM w, (SELECT cardinality($2::uuid[]) AS actors) n, generate_series($3::int, $
 		}
 	}
 }
+
+// activitySeedChunk is how many entries one seeding statement writes.
+const activitySeedChunk = 10_000
 
 // activityScenario is one filter the benchmark times.
 type activityScenario struct {
@@ -224,7 +232,7 @@ var activityScenarios = []activityScenario{
 		return url.Values{"q": {"#4242"}}
 	}},
 	{name: "text, two words", query: func(*activityBench) url.Values {
-		return url.Values{"q": {"budget falcon"}}
+		return url.Values{"q": {"budget nimbus"}}
 	}},
 	{name: "action and text", query: func(*activityBench) url.Values {
 		return url.Values{"action": {"message.posted"}, "q": {"falcon"}}
@@ -333,8 +341,10 @@ func measureActivityScenario(b *testing.B, sc activityScenario, small,
 	if err != nil {
 		b.Fatalf("%s: %v", sc.name, err)
 	}
-	if bigTableScan.MatchString(plan) {
-		b.Errorf("%s: the plan reads a whole table:\n%s", sc.name, plan)
+	for _, line := range strings.Split(plan, "\n") {
+		if bigTableScan.MatchString(line) && !strings.Contains(line, "never executed") {
+			b.Errorf("%s: the plan reads a whole table:\n%s", sc.name, plan)
+		}
 	}
 	res.index = indexesOf(plan)
 	return res

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -85,7 +86,18 @@ func TestBrowserLiveThread(t *testing.T) {
 // waitLive waits until the thread page's live stream is connected.
 func waitLive(t *testing.T, ctx context.Context) {
 	t.Helper()
-	run(t, ctx, "wait for the live stream", chromedp.Poll[bool](
-		`document.getElementById("messages")?._htmx?.sse?.status === 200`,
-		chromedp.WithPollingTimeout(10*time.Second)))
+	// The page's execution context can be replaced while the poll runs (a late
+	// navigation settling); the poll then starts again in the new context.
+	var err error
+	for range 3 {
+		_, err = chromedp.Run(ctx, chromedp.Poll[bool](
+			`document.getElementById("messages")?._htmx?.sse?.status === 200`,
+			chromedp.WithPollingTimeout(10*time.Second)))
+		if err == nil || !strings.Contains(err.Error(), "Cannot find context") {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatalf("wait for the live stream: %v", err)
+	}
 }

@@ -64,16 +64,16 @@ $$;
 -- them all. A word becomes common in an organization once it is in 5,000 entries; its
 -- further entries are not listed (a search for it reads the log newest first instead,
 -- and meets it often), which keeps the table to the words worth looking up. The rows are
--- derived from activity by the triggers below, never written by the portal's code.
+-- derived from activity by the triggers below, never written by the portal's code; they
+-- carry no foreign keys, which would cost every listed word a lookup: the triggers keep
+-- them in step with activity, deletions included.
 CREATE TABLE activity_term (
-    org_id      uuid NOT NULL REFERENCES organization (id),
+    org_id      uuid NOT NULL,
     term        text COLLATE "C" NOT NULL,
     created_at  timestamptz NOT NULL,
-    activity_id bigint NOT NULL REFERENCES activity (id) ON DELETE CASCADE,
+    activity_id bigint NOT NULL,
     PRIMARY KEY (org_id, term, created_at, activity_id)
 );
-
-CREATE INDEX activity_term_activity_idx ON activity_term (activity_id);
 
 -- activity_common_term lists the words that are common in an organization's log.
 CREATE TABLE activity_common_term (
@@ -82,34 +82,62 @@ CREATE TABLE activity_common_term (
     PRIMARY KEY (org_id, term)
 );
 
--- activity_index_terms lists an entry's words, except the common ones; an entry whose
--- text or time changes is listed afresh. One entry in 256 also checks its words'
--- counts and marks those that have become common: a word goes on being listed for a few
--- hundred more entries at most, and the check costs an insert a fraction of a
--- millisecond on average.
-CREATE FUNCTION activity_index_terms() RETURNS trigger
+-- activity_list_terms lists the words of the entries a statement added, except the
+-- common ones, all at once. The words of one entry in 256 are then counted, and those
+-- found in 5,000 entries become common: a common word goes on being listed for a few
+-- hundred entries at most, and the count costs an insert a fraction of a millisecond on
+-- average. (A statement that adds many entries lists all their words; common words are
+-- known from the next statement on.)
+CREATE FUNCTION activity_list_terms() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
-DECLARE
-    terms text[] := activity_terms(NEW.summary || E'\n' || NEW.actor_name);
 BEGIN
-    IF TG_OP = 'UPDATE' THEN
-        DELETE FROM activity_term WHERE activity_id = NEW.id;
-    END IF;
     INSERT INTO activity_term (org_id, term, created_at, activity_id)
-    SELECT NEW.org_id, w, NEW.created_at, NEW.id
-    FROM unnest(terms) w
+    SELECT a.org_id, w.term, a.created_at, a.id
+    FROM added a, unnest(activity_terms(a.summary || E'\n' || a.actor_name)) w (term)
     WHERE NOT EXISTS (SELECT 1 FROM activity_common_term c
-                      WHERE c.org_id = NEW.org_id AND c.term = w);
-    IF NEW.id % 256 = 0 THEN
-        INSERT INTO activity_common_term (org_id, term)
-        SELECT NEW.org_id, w
-        FROM unnest(terms) w
-        WHERE (SELECT count(*) FROM (SELECT 1 FROM activity_term t
-                                     WHERE t.org_id = NEW.org_id AND t.term = w
-                                     LIMIT 5000) listed) >= 5000
-        ON CONFLICT DO NOTHING;
-    END IF;
+                      WHERE c.org_id = a.org_id AND c.term = w.term);
+
+    INSERT INTO activity_common_term (org_id, term)
+    SELECT s.org_id, s.term
+    FROM (SELECT DISTINCT a.org_id, w.term
+          FROM added a, unnest(activity_terms(a.summary || E'\n' || a.actor_name)) w (term)
+          WHERE a.id % 256 = 0) s
+    WHERE (SELECT count(*) FROM (SELECT 1 FROM activity_term t
+                                 WHERE t.org_id = s.org_id AND t.term = s.term
+                                 LIMIT 5000) listed) >= 5000
+    ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END
+$$;
+
+-- activity_unlist_terms removes the words of entries that are deleted or changed, by
+-- their keys in activity_term; a changed entry is listed again by activity_relist_terms.
+CREATE FUNCTION activity_unlist_terms() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    DELETE FROM activity_term t
+    USING removed r, unnest(activity_terms(r.summary || E'\n' || r.actor_name)) w (term)
+    WHERE t.org_id = r.org_id AND t.term = w.term AND t.created_at = r.created_at
+      AND t.activity_id = r.id;
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION activity_relist_terms() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    DELETE FROM activity_term t
+    USING unnest(activity_terms(OLD.summary || E'\n' || OLD.actor_name)) w (term)
+    WHERE t.org_id = OLD.org_id AND t.term = w.term AND t.created_at = OLD.created_at
+      AND t.activity_id = OLD.id;
+    INSERT INTO activity_term (org_id, term, created_at, activity_id)
+    SELECT NEW.org_id, w.term, NEW.created_at, NEW.id
+    FROM unnest(activity_terms(NEW.summary || E'\n' || NEW.actor_name)) w (term)
+    WHERE NOT EXISTS (SELECT 1 FROM activity_common_term c
+                      WHERE c.org_id = NEW.org_id AND c.term = w.term);
     RETURN NULL;
 END
 $$;
@@ -156,9 +184,15 @@ ALTER TABLE activity FORCE ROW LEVEL SECURITY;
 -- activity_actor_name reads the name.
 CREATE TRIGGER activity_actor_name BEFORE INSERT OR UPDATE OF actor_id ON activity
     FOR EACH ROW EXECUTE FUNCTION activity_actor_name();
-CREATE TRIGGER activity_index_terms
-    AFTER INSERT OR UPDATE OF summary, actor_id, actor_name, created_at ON activity
-    FOR EACH ROW EXECUTE FUNCTION activity_index_terms();
+CREATE TRIGGER activity_list_terms AFTER INSERT ON activity
+    REFERENCING NEW TABLE AS added
+    FOR EACH STATEMENT EXECUTE FUNCTION activity_list_terms();
+CREATE TRIGGER activity_unlist_terms AFTER DELETE ON activity
+    REFERENCING OLD TABLE AS removed
+    FOR EACH STATEMENT EXECUTE FUNCTION activity_unlist_terms();
+CREATE TRIGGER activity_relist_terms
+    AFTER UPDATE OF org_id, summary, actor_id, actor_name, created_at ON activity
+    FOR EACH ROW EXECUTE FUNCTION activity_relist_terms();
 
 -- activity_org_recent_idx (org_id, created_at DESC, id DESC) serves the unfiltered log,
 -- the date range and common words; these serve the other filters in the same order.
@@ -177,8 +211,12 @@ DROP INDEX activity_org_target_idx;
 DROP INDEX activity_org_action_idx;
 DROP INDEX activity_org_actor_action_idx;
 DROP INDEX activity_org_actor_idx;
-DROP TRIGGER activity_index_terms ON activity;
-DROP FUNCTION activity_index_terms();
+DROP TRIGGER activity_relist_terms ON activity;
+DROP TRIGGER activity_unlist_terms ON activity;
+DROP TRIGGER activity_list_terms ON activity;
+DROP FUNCTION activity_relist_terms();
+DROP FUNCTION activity_unlist_terms();
+DROP FUNCTION activity_list_terms();
 DROP TABLE activity_common_term;
 DROP TABLE activity_term;
 DROP FUNCTION activity_search_pattern(text);
