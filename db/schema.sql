@@ -30,32 +30,50 @@ $$;
 
 
 --
--- Name: activity_index_terms(); Type: FUNCTION; Schema: public; Owner: -
+-- Name: activity_list_terms(); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.activity_index_terms() RETURNS trigger
+CREATE FUNCTION public.activity_list_terms() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
-DECLARE
-    terms text[] := activity_terms(NEW.summary || E'\n' || NEW.actor_name);
 BEGIN
-    IF TG_OP = 'UPDATE' THEN
-        DELETE FROM activity_term WHERE activity_id = NEW.id;
-    END IF;
     INSERT INTO activity_term (org_id, term, created_at, activity_id)
-    SELECT NEW.org_id, w, NEW.created_at, NEW.id
-    FROM unnest(terms) w
+    SELECT a.org_id, w.term, a.created_at, a.id
+    FROM added a, unnest(activity_terms(a.summary || E'\n' || a.actor_name)) w (term)
     WHERE NOT EXISTS (SELECT 1 FROM activity_common_term c
-                      WHERE c.org_id = NEW.org_id AND c.term = w);
-    IF NEW.id % 256 = 0 THEN
-        INSERT INTO activity_common_term (org_id, term)
-        SELECT NEW.org_id, w
-        FROM unnest(terms) w
-        WHERE (SELECT count(*) FROM (SELECT 1 FROM activity_term t
-                                     WHERE t.org_id = NEW.org_id AND t.term = w
-                                     LIMIT 5000) listed) >= 5000
-        ON CONFLICT DO NOTHING;
-    END IF;
+                      WHERE c.org_id = a.org_id AND c.term = w.term);
+
+    INSERT INTO activity_common_term (org_id, term)
+    SELECT s.org_id, s.term
+    FROM (SELECT DISTINCT a.org_id, w.term
+          FROM added a, unnest(activity_terms(a.summary || E'\n' || a.actor_name)) w (term)
+          WHERE a.id % 256 = 0) s
+    WHERE (SELECT count(*) FROM (SELECT 1 FROM activity_term t
+                                 WHERE t.org_id = s.org_id AND t.term = s.term
+                                 LIMIT 5000) listed) >= 5000
+    ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END
+$$;
+
+
+--
+-- Name: activity_relist_terms(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.activity_relist_terms() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    DELETE FROM activity_term t
+    USING unnest(activity_terms(OLD.summary || E'\n' || OLD.actor_name)) w (term)
+    WHERE t.org_id = OLD.org_id AND t.term = w.term AND t.created_at = OLD.created_at
+      AND t.activity_id = OLD.id;
+    INSERT INTO activity_term (org_id, term, created_at, activity_id)
+    SELECT NEW.org_id, w.term, NEW.created_at, NEW.id
+    FROM unnest(activity_terms(NEW.summary || E'\n' || NEW.actor_name)) w (term)
+    WHERE NOT EXISTS (SELECT 1 FROM activity_common_term c
+                      WHERE c.org_id = NEW.org_id AND c.term = w.term);
     RETURN NULL;
 END
 $$;
@@ -96,6 +114,23 @@ CREATE FUNCTION public.activity_terms(t text) RETURNS text[]
     SELECT coalesce(array_agg(DISTINCT left(w, 40) ORDER BY left(w, 40)), '{}')
     FROM regexp_split_to_table(lower(t), '[^[:alnum:]]+') w
     WHERE w <> ''
+$$;
+
+
+--
+-- Name: activity_unlist_terms(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.activity_unlist_terms() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    DELETE FROM activity_term t
+    USING removed r, unnest(activity_terms(r.summary || E'\n' || r.actor_name)) w (term)
+    WHERE t.org_id = r.org_id AND t.term = w.term AND t.created_at = r.created_at
+      AND t.activity_id = r.id;
+    RETURN NULL;
+END
 $$;
 
 
@@ -703,13 +738,6 @@ CREATE INDEX activity_org_target_idx ON public.activity USING btree (org_id, tar
 
 
 --
--- Name: activity_term_activity_idx; Type: INDEX; Schema: public; Owner: -
---
-
-CREATE INDEX activity_term_activity_idx ON public.activity_term USING btree (activity_id);
-
-
---
 -- Name: app_user_email_key; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -836,10 +864,24 @@ CREATE TRIGGER activity_actor_name BEFORE INSERT OR UPDATE OF actor_id ON public
 
 
 --
--- Name: activity activity_index_terms; Type: TRIGGER; Schema: public; Owner: -
+-- Name: activity activity_list_terms; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER activity_index_terms AFTER INSERT OR UPDATE OF summary, actor_id, actor_name, created_at ON public.activity FOR EACH ROW EXECUTE FUNCTION public.activity_index_terms();
+CREATE TRIGGER activity_list_terms AFTER INSERT ON public.activity REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION public.activity_list_terms();
+
+
+--
+-- Name: activity activity_relist_terms; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER activity_relist_terms AFTER UPDATE OF org_id, summary, actor_id, actor_name, created_at ON public.activity FOR EACH ROW EXECUTE FUNCTION public.activity_relist_terms();
+
+
+--
+-- Name: activity activity_unlist_terms; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER activity_unlist_terms AFTER DELETE ON public.activity REFERENCING OLD TABLE AS removed FOR EACH STATEMENT EXECUTE FUNCTION public.activity_unlist_terms();
 
 
 --
@@ -920,22 +962,6 @@ ALTER TABLE ONLY public.activity_common_term
 
 ALTER TABLE ONLY public.activity
     ADD CONSTRAINT activity_org_id_fkey FOREIGN KEY (org_id) REFERENCES public.organization(id);
-
-
---
--- Name: activity_term activity_term_activity_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.activity_term
-    ADD CONSTRAINT activity_term_activity_id_fkey FOREIGN KEY (activity_id) REFERENCES public.activity(id) ON DELETE CASCADE;
-
-
---
--- Name: activity_term activity_term_org_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.activity_term
-    ADD CONSTRAINT activity_term_org_id_fkey FOREIGN KEY (org_id) REFERENCES public.organization(id);
 
 
 --
