@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
@@ -206,10 +207,16 @@ func (f ActivityFilter) params(org OrgID) ListActivityParams {
 		Action: f.Action, TargetType: f.TargetType, Since: f.Since, Until: f.Until}
 }
 
-// args lists the parameters in the order of the generated ListActivity method.
+// args lists the parameters as the query's $1, $2, ... take them. sqlc declares a
+// Params struct's fields in that order, so reading them in turn keeps the two in step
+// when the query changes, where a hand-written list could swap Since and Until unseen.
 func (p ListActivityParams) args() []any {
-	return []any{p.OrgID, p.Search, p.ActorID, p.Action, p.TargetType, p.Since, p.Until,
-		p.BeforeAt, p.BeforeID, p.ScanRows, p.MaxRows}
+	v := reflect.ValueOf(p)
+	out := make([]any, v.NumField())
+	for i := range out {
+		out[i] = v.Field(i).Interface()
+	}
+	return out
 }
 
 // readColumn queues a query of one column whose values land in dst. (readMany needs

@@ -27,7 +27,15 @@ func (s *Store) ReadInOrg(ctx context.Context, org OrgID, queue func(r *Reads)) 
 	batch := &pgx.Batch{}
 	batch.Queue("SELECT set_config('app.org_id', $1, true)", org.String())
 	queue(&Reads{batch: batch})
-	if err := s.app.SendBatch(ctx, batch).Close(); err != nil {
+
+	conn, err := s.app.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("acquire connection: %w", err)
+	}
+	// Deferred, so that a panic in a row callback still gives the connection back;
+	// Release destroys one left busy.
+	defer conn.Release()
+	if err := conn.SendBatch(ctx, batch).Close(); err != nil {
 		return translate(err)
 	}
 	return nil
