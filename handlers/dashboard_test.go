@@ -4,8 +4,6 @@ import (
 	"context"
 	"strings"
 	"testing"
-
-	"github.com/PuerkitoBio/goquery"
 )
 
 // TestDashboardShowsWhatNeedsAttention arranges tasks, unread messages and files in
@@ -42,10 +40,7 @@ func TestDashboardShowsWhatNeedsAttention(t *testing.T) {
 	}
 
 	page := env.signedIn("bob@acme.example").get("/o/acme")
-	doc, err := goquery.NewDocumentFromReader(strings.NewReader(page.body))
-	if err != nil {
-		t.Fatal(err)
-	}
+	doc := parseHTML(t, page.body)
 
 	tasks := doc.Find(`[data-testid=dashboard-tasks] li`)
 	if tasks.Length() != 2 {

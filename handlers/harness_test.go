@@ -15,6 +15,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/jusb/portal/db"
@@ -240,4 +241,17 @@ func (e *testEnv) exec(t testing.TB, sql string, args ...any) {
 	if _, err := e.staffConn().Exec(context.Background(), sql, args...); err != nil {
 		t.Fatalf("exec: %v", err)
 	}
+}
+
+// htmx are the headers of an HTMX request for a fragment.
+var htmx = []string{"HX-Request", "true"}
+
+// parseHTML parses a page or fragment for assertions on its nodes.
+func parseHTML(t testing.TB, body string) *goquery.Document {
+	t.Helper()
+	doc, err := goquery.NewDocumentFromReader(strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
 }

@@ -90,7 +90,7 @@ func TestMessageAttachments(t *testing.T) {
 		t.Fatalf("post: status %d, body %s", resp.StatusCode, resp.body)
 	}
 	links := map[string]string{}
-	parseDoc(t, resp.body).Find(`hx-partial [data-testid=attachment]`).Each(
+	parseHTML(t, resp.body).Find(`hx-partial [data-testid=attachment]`).Each(
 		func(_ int, s *goquery.Selection) {
 			href, _ := s.Attr("href")
 			links[s.Find("span").First().Text()] = href
@@ -98,7 +98,7 @@ func TestMessageAttachments(t *testing.T) {
 	if len(links) != 2 {
 		t.Fatalf("attachments under the message: %v, want 2", links)
 	}
-	if got := parseDoc(t, events.next(t).data).Find(`[data-testid=attachment]`).Length(); got != 2 {
+	if got := parseHTML(t, events.next(t).data).Find(`[data-testid=attachment]`).Length(); got != 2 {
 		t.Errorf("the live event shows %d attachments, want 2", got)
 	}
 
@@ -119,7 +119,7 @@ func TestMessageAttachments(t *testing.T) {
 			t.Errorf("the file area does not list %s", name)
 		}
 	}
-	page := parseDoc(t, bob.get(path).body)
+	page := parseHTML(t, bob.get(path).body)
 	if n := page.Find(`[data-testid=message]`).Last().Find(`[data-testid=attachment]`).
 		Length(); n != 2 {
 		t.Errorf("the thread page shows %d attachments, want 2", n)
@@ -172,7 +172,7 @@ func TestMessageAttachmentsRefused(t *testing.T) {
 				t.Fatalf("status = %d, want %d; body %s", resp.StatusCode, tt.wantStatus,
 					resp.body)
 			}
-			msg := parseDoc(t, resp.body).Find(`[data-testid=message-error]`).Text()
+			msg := parseHTML(t, resp.body).Find(`[data-testid=message-error]`).Text()
 			if msg == "" || !strings.Contains(msg, tt.wantError) {
 				t.Errorf("error = %q, want %q", msg, tt.wantError)
 			}

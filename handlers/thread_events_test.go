@@ -155,7 +155,7 @@ func TestThreadLiveStream(t *testing.T) {
 	alice, bob := env.signedIn("alice@acme.example"), env.signedIn("bob@acme.example")
 
 	// The stream URL comes from the page, as the browser gets it.
-	page := parseDoc(t, bob.get(path).body)
+	page := parseHTML(t, bob.get(path).body)
 	eventsURL, _ := page.Find(`#messages`).Attr("hx-sse:connect")
 	if !strings.HasPrefix(eventsURL, path+"/events?") {
 		t.Fatalf("hx-sse:connect = %q", eventsURL)
@@ -165,12 +165,12 @@ func TestThreadLiveStream(t *testing.T) {
 	aliceStream := openEvents(t, alice, path+"/events?tab="+aliceTab)
 
 	resp := alice.post(path+"/messages", url.Values{"body": {"Are we **live**?"},
-		"tab": {aliceTab}}, hxReq...)
+		"tab": {aliceTab}}, htmx...)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("post: status %d", resp.StatusCode)
 	}
 	ev := bobStream.next(t)
-	doc := parseDoc(t, ev.data)
+	doc := parseHTML(t, ev.data)
 	if got := squash(doc.Find(`[data-testid=message-body]`).Text()); got != "Are we live?" {
 		t.Errorf("Bob's event body = %q", got)
 	}
@@ -201,7 +201,7 @@ func TestThreadLiveStream(t *testing.T) {
 	addMessages(t, env, thread, f.Alice.ID, 2)
 	again := openEvents(t, bob, path+"/events", "Last-Event-ID", ev.id)
 	for _, want := range []string{"More 1", "More 2"} {
-		got := squash(parseDoc(t, again.next(t).data).Find(`[data-testid=message-body]`).Text())
+		got := squash(parseHTML(t, again.next(t).data).Find(`[data-testid=message-body]`).Text())
 		if got != want {
 			t.Errorf("caught up %q, want %q", got, want)
 		}
@@ -296,11 +296,11 @@ func TestThreadStreamOutlivesServerTimeouts(t *testing.T) {
 
 	time.Sleep(time.Second) // past both timeouts
 	resp := env.signedIn("alice@acme.example").post(path+"/messages",
-		url.Values{"body": {"Still there?"}}, hxReq...)
+		url.Values{"body": {"Still there?"}}, htmx...)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("post: status %d", resp.StatusCode)
 	}
-	if got := squash(parseDoc(t, stream.next(t).data).Text()); !strings.Contains(got,
+	if got := squash(parseHTML(t, stream.next(t).data).Text()); !strings.Contains(got,
 		"Still there?") {
 		t.Errorf("event = %q", got)
 	}

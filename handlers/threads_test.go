@@ -55,18 +55,7 @@ func addMessages(t testing.TB, env *testEnv, thread, author uuid.UUID, n int) {
 	}
 }
 
-func parseDoc(t testing.TB, body string) *goquery.Document {
-	t.Helper()
-	doc, err := goquery.NewDocumentFromReader(strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return doc
-}
-
 func squash(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-var hxReq = []string{"HX-Request", "true"}
 
 // TestThreadListShowsLastMessageAndUnread starts threads as Alice and reads the list as
 // Bob, before and after he opens one.
@@ -78,11 +67,11 @@ func TestThreadListShowsLastMessageAndUnread(t *testing.T) {
 	addThread(t, env, f.Globex.ID.String(), f.Carol.ID, "Globex secret", 1)
 
 	resp := alice.post("/o/acme/threads", url.Values{"title": {"Launch plan"},
-		"body": {"Kick-off is **Monday**.\r\nBring the draft."}}, hxReq...)
+		"body": {"Kick-off is **Monday**.\r\nBring the draft."}}, htmx...)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("start thread: status %d, body %s", resp.StatusCode, resp.body)
 	}
-	doc := parseDoc(t, resp.body)
+	doc := parseHTML(t, resp.body)
 	if got := doc.Find(`hx-partial [data-testid=thread-title]`).Text(); got != "Launch plan" {
 		t.Errorf("new row in the answer = %q, want Launch plan", got)
 	}
@@ -97,7 +86,7 @@ func TestThreadListShowsLastMessageAndUnread(t *testing.T) {
 			t.Fatalf("list: status %d", page.StatusCode)
 		}
 		var rows []row
-		parseDoc(t, page.body).Find(`[data-testid=thread-row]`).Each(
+		parseHTML(t, page.body).Find(`[data-testid=thread-row]`).Each(
 			func(_ int, s *goquery.Selection) {
 				rows = append(rows, row{Title: s.Find(`[data-testid=thread-title]`).Text(),
 					Last:   squash(s.Find(`[data-testid=thread-last-message]`).Text()),
@@ -133,7 +122,7 @@ func TestThreadListShowsLastMessageAndUnread(t *testing.T) {
 func list2path(t testing.TB, c *testClient, title string) string {
 	t.Helper()
 	var href string
-	parseDoc(t, c.get("/o/acme/threads").body).Find(`[data-testid=thread-title]`).Each(
+	parseHTML(t, c.get("/o/acme/threads").body).Find(`[data-testid=thread-title]`).Each(
 		func(_ int, s *goquery.Selection) {
 			if s.Text() == title {
 				href, _ = s.Attr("href")
@@ -154,7 +143,7 @@ func TestThreadListPages(t *testing.T) {
 	}
 	alice := env.signedIn("alice@acme.example")
 
-	first := parseDoc(t, alice.get("/o/acme/threads").body)
+	first := parseHTML(t, alice.get("/o/acme/threads").body)
 	if n := first.Find(`[data-testid=thread-row]`).Length(); n != threadsPerPage {
 		t.Errorf("first page: %d threads, want %d", n, threadsPerPage)
 	}
@@ -162,8 +151,8 @@ func TestThreadListPages(t *testing.T) {
 	if !ok {
 		t.Fatal("no link to older threads")
 	}
-	rest := alice.get(next, hxReq...)
-	doc := parseDoc(t, rest.body)
+	rest := alice.get(next, htmx...)
+	doc := parseHTML(t, rest.body)
 	if n := doc.Find(`[data-testid=thread-row]`).Length(); n != 3 {
 		t.Errorf("second page: %d threads, want 3", n)
 	}
@@ -189,11 +178,11 @@ func TestPostMessage(t *testing.T) {
 	before := lastMessageAt(t, env, thread)
 
 	resp := alice.post(path+"/messages", url.Values{"body": {"Numbers are _in_."},
-		"tab": {uuid.NewString()}}, hxReq...)
+		"tab": {uuid.NewString()}}, htmx...)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("post: status %d, body %s", resp.StatusCode, resp.body)
 	}
-	doc := parseDoc(t, resp.body)
+	doc := parseHTML(t, resp.body)
 	if got := doc.Find(`hx-partial[hx-target="#messages"] [data-testid=message-body]`).
 		Find("em").Text(); got != "in" {
 		t.Errorf("appended message's emphasis = %q, want in", got)
@@ -212,7 +201,7 @@ func TestPostMessage(t *testing.T) {
 			plain.Header.Get("Location"))
 	}
 
-	page := parseDoc(t, alice.get(path).body)
+	page := parseHTML(t, alice.get(path).body)
 	var bodies []string
 	page.Find(`[data-testid=message-body]`).Each(func(_ int, s *goquery.Selection) {
 		bodies = append(bodies, squash(s.Text()))
@@ -260,22 +249,22 @@ func TestPostMessageRefusesBadInput(t *testing.T) {
 		wantError string
 		wantKept  string // what the form must still hold
 	}{
-		{"empty message", "messages", url.Values{"body": {""}}, hxReq,
+		{"empty message", "messages", url.Values{"body": {""}}, htmx,
 			"Write a message", ""},
-		{"only spaces", "messages", url.Values{"body": {" \r\n\t "}}, hxReq,
+		{"only spaces", "messages", url.Values{"body": {" \r\n\t "}}, htmx,
 			"Write a message", ""},
-		{"too long", "messages", url.Values{"body": {long}}, hxReq,
+		{"too long", "messages", url.Values{"body": {long}}, htmx,
 			"at most 20000 characters; this one has 20001", long},
-		{"NUL byte", "messages", url.Values{"body": {"a\x00b"}}, hxReq,
+		{"NUL byte", "messages", url.Values{"body": {"a\x00b"}}, htmx,
 			"cannot be saved", ""},
 		{"too long, without htmx", "messages", url.Values{"body": {long}}, nil,
 			"at most 20000 characters", long},
-		{"thread without title", "new", url.Values{"title": {" "}, "body": {"Hi"}}, hxReq,
+		{"thread without title", "new", url.Values{"title": {" "}, "body": {"Hi"}}, htmx,
 			"Give the thread a title", "Hi"},
 		{"thread title too long", "new", url.Values{"title": {strings.Repeat("x", 201)},
-			"body": {"Hi"}}, hxReq, "at most 200 characters", "Hi"},
+			"body": {"Hi"}}, htmx, "at most 200 characters", "Hi"},
 		{"thread title with a line break", "new", url.Values{"title": {"a\nb"},
-			"body": {"Hi"}}, hxReq, "line breaks", "Hi"},
+			"body": {"Hi"}}, htmx, "line breaks", "Hi"},
 		{"thread without message", "new", url.Values{"title": {"Plans"}, "body": {""}},
 			nil, "Write a message", "Plans"},
 	}
@@ -290,7 +279,7 @@ func TestPostMessageRefusesBadInput(t *testing.T) {
 			if resp.StatusCode != http.StatusUnprocessableEntity {
 				t.Fatalf("status = %d, want 422", resp.StatusCode)
 			}
-			doc := parseDoc(t, resp.body)
+			doc := parseHTML(t, resp.body)
 			errs := doc.Find(`[data-testid=message-error], [data-testid=title-error],
 				[data-testid=body-error]`).Text()
 			if !strings.Contains(errs, tt.wantError) {
@@ -309,10 +298,10 @@ func TestPostMessageRefusesBadInput(t *testing.T) {
 	}
 
 	missing := "/o/acme/threads/" + uuid.NewString() + "/messages"
-	if got := alice.post(missing, url.Values{"body": {"x"}}, hxReq...); got.StatusCode != 404 {
+	if got := alice.post(missing, url.Values{"body": {"x"}}, htmx...); got.StatusCode != 404 {
 		t.Errorf("post to a thread that does not exist: status %d, want 404", got.StatusCode)
 	}
-	if got := alice.post(missing, url.Values{"body": {""}}, hxReq...); got.StatusCode != 404 {
+	if got := alice.post(missing, url.Values{"body": {""}}, htmx...); got.StatusCode != 404 {
 		t.Errorf("empty post to a thread that does not exist: status %d, want 404",
 			got.StatusCode)
 	}
@@ -350,15 +339,15 @@ func TestMessageMarkdownIsInert(t *testing.T) {
 
 	for _, p := range xssPayloads {
 		t.Run(p.name, func(t *testing.T) {
-			resp := alice.post(path+"/messages", url.Values{"body": {p.body}}, hxReq...)
+			resp := alice.post(path+"/messages", url.Values{"body": {p.body}}, htmx...)
 			if resp.StatusCode != http.StatusOK {
 				t.Fatalf("post: status %d", resp.StatusCode)
 			}
-			checkInert(t, "answer", parseDoc(t, resp.body).Find(`hx-partial`))
+			checkInert(t, "answer", parseHTML(t, resp.body).Find(`hx-partial`))
 			ev := events.next(t)
-			checkInert(t, "event", parseDoc(t, ev.data).Selection)
+			checkInert(t, "event", parseHTML(t, ev.data).Selection)
 
-			page := parseDoc(t, alice.get(path).body)
+			page := parseHTML(t, alice.get(path).body)
 			checkInert(t, "page", page.Find(`[data-testid=message-body]`).Last())
 		})
 	}
@@ -435,7 +424,7 @@ func TestThreadPages(t *testing.T) {
 	bob := env.signedIn("bob@acme.example")
 	path := "/o/acme/threads/" + thread.String()
 
-	page := parseDoc(t, bob.get(path).body)
+	page := parseHTML(t, bob.get(path).body)
 	msgs := page.Find(`[data-testid=message-body]`)
 	if msgs.Length() != messagesPerPage || squash(msgs.First().Text()) != "Message 6" ||
 		squash(msgs.Last().Text()) != fmt.Sprintf("Message %d", messagesPerPage+5) {
@@ -447,7 +436,7 @@ func TestThreadPages(t *testing.T) {
 		t.Fatal("no link to earlier messages")
 	}
 
-	frag := parseDoc(t, bob.get(earlier, hxReq...).body)
+	frag := parseHTML(t, bob.get(earlier, htmx...).body)
 	var got []string
 	frag.Find(`[data-testid=message-body]`).Each(func(_ int, s *goquery.Selection) {
 		got = append(got, squash(s.Text()))
@@ -460,7 +449,7 @@ func TestThreadPages(t *testing.T) {
 		t.Error("the first window links to more")
 	}
 
-	full := parseDoc(t, bob.get(earlier).body)
+	full := parseHTML(t, bob.get(earlier).body)
 	if full.Find(`[data-testid=latest-messages]`).Length() != 1 ||
 		full.Find(`[data-testid=message-form]`).Length() != 0 {
 		t.Error("an earlier window, loaded as a page, should link to the latest, without form")
