@@ -231,3 +231,9 @@ func readColumn[T any](r *Reads, sql string, dst *[]T, args ...any) {
 		return nil
 	})
 }
+
+// CreateActivity queues an activity entry, written with the rest of the change.
+func (w *Writes) CreateActivity(arg CreateActivityParams) {
+	writeExec(w, createActivity, arg.OrgID, arg.ActorID, arg.Action, arg.TargetType,
+		arg.TargetID, arg.Summary)
+}

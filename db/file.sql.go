@@ -13,13 +13,14 @@ import (
 )
 
 const createFile = `-- name: CreateFile :one
-INSERT INTO file (org_id, uploader_id, filename, storage_key, mime, size, sha256)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+INSERT INTO file (id, org_id, uploader_id, filename, storage_key, mime, size, sha256)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 RETURNING id, org_id, uploader_id, filename, storage_key, mime, size, sha256, created_at,
           deleted_at
 `
 
 type CreateFileParams struct {
+	ID         uuid.UUID
 	OrgID      OrgID
 	UploaderID uuid.UUID
 	Filename   string
@@ -29,9 +30,11 @@ type CreateFileParams struct {
 	Sha256     []byte
 }
 
-// CreateFile records a blob that is already final in storage.
+// CreateFile records a blob that is already final in storage. The caller chooses the
+// ID, so that statements queued in the same batch (its activity entry) can name it.
 func (q *Queries) CreateFile(ctx context.Context, arg CreateFileParams) (File, error) {
 	row := q.db.QueryRow(ctx, createFile,
+		arg.ID,
 		arg.OrgID,
 		arg.UploaderID,
 		arg.Filename,

@@ -22,24 +22,39 @@ type FileCursor struct {
 func (s *Store) LoadFilePage(ctx context.Context, org OrgID, before *FileCursor,
 	rows int32) ([]ListFilesRow, error) {
 	var files []ListFilesRow
-	err := s.ReadInOrg(ctx, org, func(r *Reads) {
-		if before == nil {
-			readMany(r, listFiles, &files, org, rows+1)
-			return
-		}
-		readMany(r, listFilesBefore, &files, org, before.CreatedAt, before.ID, rows+1)
-	})
+	err := s.ReadInOrg(ctx, org, func(r *Reads) { r.FilePage(org, before, rows, &files) })
 	return files, err
+}
+
+// FilePage queues LoadFilePage's read into r; the rows land in dst. Queued in a
+// WriteInOrg, it sees the change's own rows.
+func (r *Reads) FilePage(org OrgID, before *FileCursor, rows int32, dst *[]ListFilesRow) {
+	if before == nil {
+		readMany(r, listFiles, dst, org, rows+1)
+		return
+	}
+	readMany(r, listFilesBefore, dst, org, before.CreatedAt, before.ID, rows+1)
+}
+
+// CreateFile queues the row of a file whose blob is already final in storage; the
+// row as stored lands in dst.
+func (w *Writes) CreateFile(arg CreateFileParams, dst *File) {
+	writeReturning(w, createFile, dst, arg.ID, arg.OrgID, arg.UploaderID, arg.Filename,
+		arg.StorageKey, arg.Mime, arg.Size, arg.Sha256)
 }
 
 // LoadFile reads one file that is not deleted, for its download, in one round trip.
 // Another organization's file is ErrNotFound, like a missing one.
 func (s *Store) LoadFile(ctx context.Context, org OrgID, id uuid.UUID) (GetFileRow, error) {
 	var f GetFileRow
-	err := s.ReadInOrg(ctx, org, func(r *Reads) {
-		readOne(r, getFile, &f, org, id)
-	})
+	err := s.ReadInOrg(ctx, org, func(r *Reads) { r.File(org, id, &f) })
 	return f, err
+}
+
+// File queues LoadFile's read into r; the row lands in dst, and no row is
+// ErrNotFound.
+func (r *Reads) File(org OrgID, id uuid.UUID, dst *GetFileRow) {
+	readOne(r, getFile, dst, org, id)
 }
 
 // LiveStorageKeys reports which of keys belong to a file that is not deleted, in

@@ -13,6 +13,9 @@ import (
 // readOne, passing the arguments in the order of the generated method.
 type Reads struct {
 	batch *pgx.Batch
+	// confirm is set by a read that may find no row: inside WriteInOrg the client
+	// must see its result before the change may commit.
+	confirm bool
 }
 
 // ReadInOrg runs the reads that queue adds in one round trip, bound to org like InOrg.
@@ -56,6 +59,7 @@ func readMany[T any](r *Reads, sql string, dst *[]T, args ...any) {
 
 // readOne queues a query that must return exactly one row; none is ErrNotFound.
 func readOne[T any](r *Reads, sql string, dst *T, args ...any) {
+	r.confirm = true
 	r.batch.Queue(sql, args...).Query(func(rows pgx.Rows) error {
 		out, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[T])
 		if err != nil {
@@ -68,6 +72,7 @@ func readOne[T any](r *Reads, sql string, dst *T, args ...any) {
 
 // readValue queues a query that returns one row of one column, such as a count.
 func readValue[T any](r *Reads, sql string, dst *T, args ...any) {
+	r.confirm = true
 	r.batch.Queue(sql, args...).QueryRow(func(row pgx.Row) error {
 		return translate(row.Scan(dst))
 	})

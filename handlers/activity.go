@@ -27,14 +27,24 @@ const maxSummary = 500
 // transaction.
 func recordActivity(ctx context.Context, q *db.Queries, org db.OrgID, actor uuid.UUID,
 	c change) error {
+	if err := q.CreateActivity(ctx, activityParams(org, actor, c)); err != nil {
+		return fmt.Errorf("record %s: %w", c.Action, err)
+	}
+	return nil
+}
+
+// queueActivity adds c to a WriteInOrg batch, as recordActivity does to a
+// transaction.
+func queueActivity(w *db.Writes, org db.OrgID, actor uuid.UUID, c change) {
+	w.CreateActivity(activityParams(org, actor, c))
+}
+
+// activityParams is the row of c, its summary cut to maxSummary characters.
+func activityParams(org db.OrgID, actor uuid.UUID, c change) db.CreateActivityParams {
 	summary := c.Summary
 	if utf8.RuneCountInString(summary) > maxSummary {
 		summary = string([]rune(summary)[:maxSummary-1]) + "…"
 	}
-	err := q.CreateActivity(ctx, db.CreateActivityParams{OrgID: org, ActorID: &actor,
-		Action: c.Action, TargetType: c.TargetType, TargetID: c.TargetID, Summary: summary})
-	if err != nil {
-		return fmt.Errorf("record %s: %w", c.Action, err)
-	}
-	return nil
+	return db.CreateActivityParams{OrgID: org, ActorID: &actor, Action: c.Action,
+		TargetType: c.TargetType, TargetID: c.TargetID, Summary: summary}
 }

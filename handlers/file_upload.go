@@ -264,14 +264,33 @@ func (s *Server) removeBlob(ctx context.Context, key string) {
 // activity entry.
 func insertFile(ctx context.Context, q *db.Queries, org db.OrgID, uploader uuid.UUID,
 	f stagedFile) (db.File, error) {
-	file, err := q.CreateFile(ctx, db.CreateFileParams{OrgID: org, UploaderID: uploader,
-		Filename: f.Name, StorageKey: f.Key, Mime: f.Mime, Size: f.Size, Sha256: f.SHA256})
+	file, err := q.CreateFile(ctx, newFileParams(org, uploader, f))
 	if err != nil {
 		return db.File{}, fmt.Errorf("insert file: %w", err)
 	}
-	err = recordActivity(ctx, q, org, uploader, change{Action: "file.uploaded",
-		TargetType: "file", TargetID: &file.ID, Summary: file.Filename})
+	err = recordActivity(ctx, q, org, uploader, uploadedEntry(file.ID, file.Filename))
 	return file, err
+}
+
+// queueFile adds a staged file's row and its file.uploaded entry to a WriteInOrg
+// batch, as insertFile does to a transaction; the row lands in dst.
+func queueFile(w *db.Writes, org db.OrgID, uploader uuid.UUID, f stagedFile,
+	dst *db.File) {
+	row := newFileParams(org, uploader, f)
+	w.CreateFile(row, dst)
+	queueActivity(w, org, uploader, uploadedEntry(row.ID, row.Filename))
+}
+
+// newFileParams is a staged file's row, under a new ID chosen here, so that the
+// statements after it in a batch can name it.
+func newFileParams(org db.OrgID, uploader uuid.UUID, f stagedFile) db.CreateFileParams {
+	return db.CreateFileParams{ID: uuid.New(), OrgID: org, UploaderID: uploader,
+		Filename: f.Name, StorageKey: f.Key, Mime: f.Mime, Size: f.Size, Sha256: f.SHA256}
+}
+
+func uploadedEntry(id uuid.UUID, name string) change {
+	return change{Action: "file.uploaded", TargetType: "file", TargetID: &id,
+		Summary: name}
 }
 
 // newFileKey returns a random storage key under the organization's prefix; it

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -155,13 +156,8 @@ func (s *Server) uploadFile(w http.ResponseWriter, r *http.Request) error {
 		return s.refuseUpload(w, r, err)
 	}
 
-	var file db.File
-	err = s.store.InOrg(ctx, ws.OrgID, func(q *db.Queries) error {
-		file, err = insertFile(ctx, q, ws.OrgID, v.ID, staged)
-		return err
-	})
+	file, rows, err := s.recordUpload(ctx, ws.OrgID, v.ID, staged, isFragmentRequest(r))
 	if err != nil {
-		s.discardStaged(ctx, staged)
 		return fmt.Errorf("record upload to %s: %w", ws.Slug, err)
 	}
 	s.log.Info("file uploaded", slog.String("request_id", middleware.GetReqID(ctx)),
@@ -176,7 +172,29 @@ func (s *Server) uploadFile(w http.ResponseWriter, r *http.Request) error {
 	if file.Filename != rawFileName(part) {
 		notice += " Its name was changed to one that is safe to show and save."
 	}
-	return s.renderFilesArea(w, r, http.StatusCreated, components.UploadForm{Notice: notice})
+	view := s.filesView(r, rows, false, components.UploadForm{Notice: notice})
+	s.render(w, r, http.StatusCreated, s.filesPage(r, view), components.FilesArea(view))
+	return nil
+}
+
+// recordUpload writes a staged file's row and its activity entry in one round trip,
+// with, when withList, the first page of the list to answer with, read in the same
+// batch. If the row cannot be written, the blob is removed; when the database
+// cannot tell (db.ErrMaybeCommitted), the blob stays for the sweeper to judge.
+func (s *Server) recordUpload(ctx context.Context, org db.OrgID, uploader uuid.UUID,
+	staged stagedFile, withList bool) (db.File, []db.ListFilesRow, error) {
+	var file db.File
+	var rows []db.ListFilesRow
+	err := s.store.WriteInOrg(ctx, org, func(w *db.Writes) {
+		queueFile(w, org, uploader, staged, &file)
+		if withList {
+			w.FilePage(org, nil, filePageRows, &rows)
+		}
+	})
+	if err != nil && !errors.Is(err, db.ErrMaybeCommitted) {
+		s.discardStaged(ctx, staged)
+	}
+	return file, rows, err
 }
 
 // refuseUpload answers a refused upload with the form and its error, at the

@@ -1,7 +1,8 @@
 -- name: CreateFile :one
--- CreateFile records a blob that is already final in storage.
-INSERT INTO file (org_id, uploader_id, filename, storage_key, mime, size, sha256)
-VALUES (@org_id, @uploader_id, @filename, @storage_key, @mime, @size, @sha256)
+-- CreateFile records a blob that is already final in storage. The caller chooses the
+-- ID, so that statements queued in the same batch (its activity entry) can name it.
+INSERT INTO file (id, org_id, uploader_id, filename, storage_key, mime, size, sha256)
+VALUES (@id, @org_id, @uploader_id, @filename, @storage_key, @mime, @size, @sha256)
 RETURNING id, org_id, uploader_id, filename, storage_key, mime, size, sha256, created_at,
           deleted_at;
 

@@ -126,9 +126,9 @@ func seedFile(ctx context.Context, q *db.Queries, st storage.Storage, org db.Org
 	sum := sha256.Sum256(content)
 	detected := mimetype.Detect(content)
 	base, params, _ := mime.ParseMediaType(detected.String())
-	file, err := q.CreateFile(ctx, db.CreateFileParams{OrgID: org, UploaderID: uploader,
-		Filename: f.name, StorageKey: key, Mime: mime.FormatMediaType(base, params),
-		Size: int64(len(content)), Sha256: sum[:]})
+	file, err := q.CreateFile(ctx, db.CreateFileParams{ID: uuid.New(), OrgID: org,
+		UploaderID: uploader, Filename: f.name, StorageKey: key,
+		Mime: mime.FormatMediaType(base, params), Size: int64(len(content)), Sha256: sum[:]})
 	if err != nil {
 		_ = st.Delete(ctx, key)
 		return err
