@@ -122,7 +122,9 @@ func TestWriteInOrg(t *testing.T) {
 			var got db.File
 			var list []db.ListFilesRow
 			counter.Reset()
-			err := store.WriteInOrg(ctx, acme, func(w *db.Writes) { tt.queue(w, tt.name, &got, &list) })
+			err := store.WriteInOrg(ctx, acme, func(w *db.Writes) {
+				tt.queue(w, tt.name, &got, &list)
+			})
 			trips := counter.Count()
 			if tt.wantErr == nil && err != nil || tt.wantErr != nil && !tt.wantErr(err) {
 				t.Errorf("error = %v", err)

@@ -23,6 +23,7 @@ import (
 
 	"github.com/gabriel-vasile/mimetype"
 	"github.com/google/uuid"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/jusb/portal/components"
 	"github.com/jusb/portal/db"
@@ -148,6 +149,9 @@ func bufferBody(r *http.Request) {
 // insertFile, or calls discardStaged if it cannot.
 func (s *Server) stageUpload(ctx context.Context, org db.OrgID, part *multipart.Part) (
 	stagedFile, error) {
+	if err := checkFileName(rawFileName(part)); err != nil {
+		return stagedFile{}, err
+	}
 	head := make([]byte, sniffBytes)
 	n, err := io.ReadFull(part, head)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
@@ -368,6 +372,40 @@ func rawFileName(part *multipart.Part) string {
 		return part.FileName()
 	}
 	return params["filename"]
+}
+
+// errNameClimbs and errNameControl refuse file names that no sanitizing should
+// paper over: a name that points out of its folder, or one with control
+// characters, comes from a tool or an attacker rather than from a person.
+var (
+	errNameClimbs = &httpError{status: http.StatusUnprocessableEntity,
+		message: "The file's name contains “../” (or “..\\”), which points outside its " +
+			"folder. Rename the file and upload it again."}
+	errNameControl = &httpError{status: http.StatusUnprocessableEntity,
+		message: "The file's name contains control characters (such as NUL, a tab or a " +
+			"line break). Rename the file and upload it again."}
+)
+
+// checkFileName refuses an uploaded name with control characters (Unicode Cc: NUL,
+// tabs, line breaks, DEL, C1) or with a ".." part between path separators ("../",
+// "..\", a name that is only ".."), also when written with look-alike characters
+// that NFKC folds into dots and slashes (fullwidth "．．／") or around bytes that
+// are not UTF-8 (which safeFileName would drop). Other names are
+// accepted, and safeFileName makes them safe to show.
+func checkFileName(raw string) error {
+	if strings.IndexFunc(raw, unicode.IsControl) >= 0 {
+		return errNameControl
+	}
+	folded := norm.NFKC.String(strings.ToValidUTF8(raw, ""))
+	parts := strings.FieldsFunc(folded, func(r rune) bool {
+		return r == '/' || r == '\\' || r == '\u2215' || r == '\u2044' || r == '\u29f8'
+	})
+	for _, part := range parts {
+		if strings.Trim(part, " ") == ".." {
+			return errNameClimbs
+		}
+	}
+	return nil
 }
 
 // maxFileName is the longest name kept, in characters (file.filename's limit).

@@ -152,9 +152,9 @@ func TestUploadAllowedTypesConfigurable(t *testing.T) {
 	}
 }
 
-// TestUploadNames uploads files under hostile and awkward names: each is stored
-// under a safe name for display (never as the key), and the answer says when the
-// name was changed.
+// TestUploadNames uploads files under awkward names that are accepted: each is
+// stored under a safe name for display (never as the key), and the answer says when
+// the name was changed. TestUploadNamesRefused has the names that are refused.
 func TestUploadNames(t *testing.T) {
 	env := newTestEnv(t, Config{})
 	bob := env.signedIn("bob@acme.example")
@@ -172,13 +172,15 @@ func TestUploadNames(t *testing.T) {
 	}{
 		{name: "ordinary", upload: "Meeting notes.txt", want: "Meeting notes.txt",
 			wantHeader: disposition("Meeting notes.txt", "Meeting%20notes.txt")},
-		{name: "directories and ..", upload: "../../etc/passwd.txt", want: "passwd.txt",
+		{name: "directories that do not climb", upload: "scans/2027/receipt.txt",
+			want: "receipt.txt", wantChanged: true},
+		{name: "Windows directories that do not climb", upload: `C:\Users\bob\boot.txt`,
+			want: "boot.txt", wantChanged: true},
+		{name: "dots inside a name", upload: "v1.2..3...txt", want: "v1.2..3...txt"},
+		{name: "three dots and a slash", upload: ".../x.txt", want: "x.txt",
 			wantChanged: true},
-		{name: "Windows directories", upload: `..\..\boot.txt`, want: "boot.txt",
-			wantChanged: true},
-		{name: "NUL", upload: "report\x00.txt", want: "report.txt", wantChanged: true},
-		{name: "control characters", upload: "line\nbreak\ttab\x1b.txt",
-			want: "linebreaktab.txt", wantChanged: true},
+		{name: "an encoded slash is only text", upload: "x..%2f..%2fy.txt",
+			want: "x..%2f..%2fy.txt"},
 		{name: "right-to-left override", upload: "invoice\u202Etxt.exe",
 			want: "invoicetxt.exe.txt", wantChanged: true},
 		{name: "extension that does not fit the content", upload: "report.pdf.html",
@@ -221,6 +223,68 @@ func TestUploadNames(t *testing.T) {
 					t.Errorf("Content-Disposition = %s\nwant %s", h, tt.wantHeader)
 				}
 			}
+		})
+	}
+}
+
+// TestUploadNamesRefused uploads files whose names climb out of their folder or
+// carry control characters, in the files area and as message attachments: each is
+// refused with 422 and its message in the form, and nothing is left behind (no
+// row, no activity entry, no blob, no temporary file). A message's other file,
+// staged before the refused one, is removed too.
+func TestUploadNamesRefused(t *testing.T) {
+	env := newTestEnv(t, Config{})
+	bob := env.signedIn("bob@acme.example")
+	thread := addThread(t, env, env.fix.Acme.ID.String(), env.fix.Bob.ID, "Names", 1)
+	messages := "/o/acme/threads/" + thread.String() + "/messages"
+	const climbs, control = "points outside its folder", "contains control characters"
+
+	tests := []struct {
+		name, upload, wantMsg string
+	}{
+		{"parent directories", "../../etc/passwd.txt", climbs},
+		{"Windows parent directories", `..\..\boot.txt`, climbs},
+		{"climbing in the middle", "reports/../../x.txt", climbs},
+		{"only ..", "..", climbs},
+		{".. with a space before the slash", ".. /x.txt", climbs},
+		{"fullwidth dots and solidus", "\uff0e\uff0e\uff0fx.txt", climbs},
+		{"division slash", "..\u2215x.txt", climbs},
+		{"invalid UTF-8 inside the dots", "..\xff/x.txt", climbs},
+		{"NUL", "report\x00.txt", control},
+		{"line break", "line\nbreak.txt", control},
+		{"tab", "tab\t.txt", control},
+		{"escape", "esc\x1b[31m.txt", control},
+		{"DEL", "del\x7f.txt", control},
+		{"C1 control", "next\u0085line.txt", control},
+	}
+	content := []byte("plain text\n")
+	for _, tt := range tests {
+		t.Run("files area/"+tt.name, func(t *testing.T) {
+			got := bob.upload("/o/acme/files", tt.upload, content)
+			if got.StatusCode != http.StatusUnprocessableEntity {
+				t.Errorf("status = %d, want 422", got.StatusCode)
+			}
+			msg := parseHTML(t, got.body).Find(`#upload-form [data-testid=upload-error]`)
+			if !strings.Contains(msg.Text(), tt.wantMsg) {
+				t.Errorf("form error = %q, want %q", msg.Text(), tt.wantMsg)
+			}
+			checkNothingLeft(t, env)
+		})
+		t.Run("message attachment/"+tt.name, func(t *testing.T) {
+			before := tenantSnapshot(t, env, "acme")
+			got := postWithFiles(t, bob, messages, "Two files.",
+				sentFile{"fine.txt", content}, sentFile{tt.upload, content})
+			if got.StatusCode != http.StatusUnprocessableEntity {
+				t.Errorf("status = %d, want 422", got.StatusCode)
+			}
+			msg := parseHTML(t, got.body).Find(`[data-testid=message-error]`).Text()
+			if !strings.Contains(msg, tt.wantMsg) {
+				t.Errorf("form error = %q, want %q", msg, tt.wantMsg)
+			}
+			if after := tenantSnapshot(t, env, "acme"); after != before {
+				t.Errorf("data changed:\nbefore %s\nafter  %s", before, after)
+			}
+			checkNothingLeft(t, env)
 		})
 	}
 }

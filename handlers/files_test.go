@@ -81,16 +81,20 @@ func (c *testClient) upload(path, name string, content []byte, header ...string)
 	return c.do(req)
 }
 
-// fileDisposition is the file part's Content-Disposition. A name with control
-// characters goes in RFC 2231 form (filename*), the only way to carry them.
-func fileDisposition(name string) string {
+// fileDisposition is the file part's Content-Disposition.
+func fileDisposition(name string) string { return partDisposition("file", name) }
+
+// partDisposition is the Content-Disposition of a file in the form field named
+// field. A name with control characters goes in RFC 2231 form (filename*), the
+// only way to carry them.
+func partDisposition(field, name string) string {
 	if strings.IndexFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
 		enc := strings.TrimPrefix(attachment(name)[strings.Index(attachment(name),
 			"filename*="):], "filename*=")
-		return `form-data; name="file"; filename*=` + enc
+		return `form-data; name="` + field + `"; filename*=` + enc
 	}
 	esc := strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(name)
-	return `form-data; name="file"; filename="` + esc + `"`
+	return `form-data; name="` + field + `"; filename="` + esc + `"`
 }
 
 func multipartBody(t testing.TB, disposition string, content []byte) (*bytes.Buffer, string) {

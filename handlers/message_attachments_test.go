@@ -34,7 +34,7 @@ func postWithFiles(t *testing.T, c *testClient, path, body string, files ...sent
 	}
 	for _, f := range files {
 		h := textproto.MIMEHeader{}
-		h.Set("Content-Disposition", `form-data; name="files"; filename="`+f.name+`"`)
+		h.Set("Content-Disposition", partDisposition("files", f.name))
 		h.Set("Content-Type", "application/octet-stream")
 		pw, err := mw.CreatePart(h)
 		if err != nil {
