@@ -25,7 +25,8 @@ import (
 // The file benchmarks run only with -bench. FILES_BENCH_BYTES sets the file size
 // (256 MiB by default; 1073741824 for the 1 GB figure) and FILES_BENCH_DIR the
 // directory on the disk under test (a temporary directory by default). Each runs
-// its scenario and its baseline three times, interleaved, and reports the medians:
+// its scenario and its baselines three times (FILES_BENCH_RUNS), interleaved, and
+// reports the medians:
 //
 //	go test -run '^$' -bench 'FileUpload|FileDownload' -benchtime 1x ./handlers/
 
@@ -174,6 +175,28 @@ func bareUploads(b *testing.B, dir string) *httptest.Server {
 	return ts
 }
 
+// benchRuns is how many times a file benchmark runs its scenario and its
+// baselines: FILES_BENCH_RUNS, 3 by default.
+func benchRuns(b *testing.B) int {
+	if v := os.Getenv("FILES_BENCH_RUNS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			b.Fatalf("FILES_BENCH_RUNS = %q: want a positive number", v)
+		}
+		return n
+	}
+	return 3
+}
+
+// settleDisk writes out what any process left dirty and pauses a moment, so that
+// a step does not pay for the writes of the step before.
+func settleDisk(b *testing.B) {
+	if err := exec.Command("sync").Run(); err != nil {
+		b.Fatalf("sync: %v", err)
+	}
+	time.Sleep(2 * time.Second)
+}
+
 // ddFsync writes n bytes with dd conv=fsync into dir, the disk's own speed.
 func ddFsync(b *testing.B, dir string, n int64) time.Duration {
 	out := filepath.Join(dir, "dd.bin")
@@ -239,17 +262,30 @@ func BenchmarkFileUpload(b *testing.B) {
 
 	for b.Loop() {
 		var ratios, bareRatios, speeds, disk, plain, growth []float64
-		for range 3 {
-			dd := ddFsync(b, dir, n)
-			start := time.Now()
-			p.uploadTo(b, bare.URL, n)
-			bareTook := time.Since(start)
-			var took time.Duration
-			g := peakRSSGrowth(b, func() {
-				start := time.Now()
-				p.upload(b, n)
-				took = time.Since(start)
-			})
+		for i := range benchRuns(b) {
+			var dd, bareTook, took time.Duration
+			var g int64
+			steps := []func(){
+				func() { dd = ddFsync(b, dir, n) },
+				func() {
+					start := time.Now()
+					p.uploadTo(b, bare.URL, n)
+					bareTook = time.Since(start)
+				},
+				func() {
+					g = peakRSSGrowth(b, func() {
+						start := time.Now()
+						p.upload(b, n)
+						took = time.Since(start)
+					})
+				},
+			}
+			// Each run starts with another step, and each step with the disk's
+			// queue drained, so that none always follows the others' writes.
+			for j := range steps {
+				settleDisk(b)
+				steps[(i+j)%len(steps)]()
+			}
 			speeds = append(speeds, mbps(n, took))
 			disk = append(disk, mbps(n, dd))
 			plain = append(plain, mbps(n, bareTook))

@@ -75,9 +75,33 @@ type localUpload struct {
 	f     *os.File
 	final string
 	done  bool
+	// written is the size so far; flushed how much of it writeback has been asked
+	// to send to the disk; noWriteback is set when the file system refuses.
+	written, flushed int64
+	noWriteback      bool
 }
 
-func (u *localUpload) Write(p []byte) (int, error) { return u.f.Write(p) }
+// writebackBytes is how much of a blob is sent to the disk at a time while it is
+// being written.
+const writebackBytes = 8 << 20
+
+// Write appends p to the blob. Every writebackBytes, it starts writing the blob to
+// the disk and waits for the step before, so that the disk works while the upload
+// is still arriving and the fsync at Commit has at most two steps left to write,
+// instead of the whole blob: a large upload then takes about as long as the slower
+// of the network and the disk, not their sum. It also keeps a large upload from
+// filling memory with dirty pages.
+func (u *localUpload) Write(p []byte) (int, error) {
+	n, err := u.f.Write(p)
+	u.written += int64(n)
+	for !u.noWriteback && u.written-u.flushed >= writebackBytes {
+		if !writeback(u.f, u.flushed, writebackBytes) {
+			u.noWriteback = true
+		}
+		u.flushed += writebackBytes
+	}
+	return n, err
+}
 
 // Commit syncs the temporary file, renames it to the final name and syncs the
 // directory, which makes the rename durable.
