@@ -30,3 +30,9 @@ func MisreadForTest(w *Writes) {
 	var dst []struct{ N bool }
 	readMany(&w.Reads, "SELECT 'not a boolean'::text", &dst)
 }
+
+// TerminateForTest queues a statement that ends the connection's own backend, as a
+// broken connection would end the batch.
+func TerminateForTest(w *Writes) {
+	writeExec(w, "SELECT pg_terminate_backend(pg_backend_pid())")
+}

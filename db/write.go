@@ -72,7 +72,9 @@ func settle(ctx context.Context, conn *pgxpool.Conn, err error, began, confirm b
 	pg := conn.Conn().PgConn()
 	switch {
 	case pg.IsClosed():
-		if began && !confirm {
+		// The batch, COMMIT included, may have reached the server before the
+		// connection broke, whether or not its first result was read.
+		if !confirm {
 			return fmt.Errorf("%w: %w", ErrMaybeCommitted, err)
 		}
 		return fmt.Errorf("write batch: %w", err)

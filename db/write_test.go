@@ -158,6 +158,25 @@ func TestWriteInOrg(t *testing.T) {
 		})
 	}
 
+	// A connection that breaks with the batch on its way: the client cannot know
+	// whether COMMIT ran, and says so; the pool replaces the connection.
+	before := fileNames(t, store, f)
+	err = store.WriteInOrg(ctx, acme, func(w *db.Writes) {
+		w.CreateFile(file(acme, "cut off.txt"), &db.File{})
+		db.TerminateForTest(w)
+	})
+	if !errors.Is(err, db.ErrMaybeCommitted) {
+		t.Errorf("connection lost: error = %v, want ErrMaybeCommitted", err)
+	}
+	if diff := cmp.Diff(before, fileNames(t, store, f)); diff != "" {
+		t.Errorf("files after the lost connection (-want +got):\n%s", diff)
+	}
+	if err := store.WriteInOrg(ctx, acme, func(w *db.Writes) {
+		w.CreateFile(file(acme, "after.txt"), &db.File{})
+	}); err != nil {
+		t.Errorf("write after the lost connection: %v", err)
+	}
+
 	if err := store.WriteInOrg(ctx, db.OrgID{}, func(*db.Writes) {}); err == nil {
 		t.Error("WriteInOrg without an organization: no error")
 	}
