@@ -105,8 +105,8 @@ WITH hits AS MATERIALIZED (
  FROM (SELECT a.id, a.created_at, a.actor_id, a.actor_name, a.action, a.target_type,
               a.target_id, a.summary,
               coalesce($2 = ''
-                       OR ((a.summary || E'\n' || a.actor_name)
-                               ILIKE '%' || activity_search_term($2) || '%'
+                       OR ((strpos(lower(a.summary), activity_search_term($2)) > 0
+                            OR strpos(lower(a.actor_name), activity_search_term($2)) > 0)
                            AND (a.summary || E'\n' || a.actor_name)
                                ~* activity_search_pattern($2)),
                        false)::boolean AS matched,
@@ -195,8 +195,10 @@ type ListActivityRow struct {
 // Only one branch of the UNION reads anything.
 // Reading the log stops after scan_rows entries that pass the other filters: if the
 // page is not full by then, the last entry read comes too, with matched false, so that
-// the next page can go on from there. (The ILIKE on the longest word is implied by the
-// pattern; it is there because it is quicker, and rules out most entries first.)
+// the next page can go on from there. (The longest word's strpos in the lowercased
+// summary or name is implied by the pattern; it is there because it is quicker, and rules
+// out most entries first: lower() is the folding ILIKE uses, without its concatenation
+// and pattern matching, about half the cost per entry.)
 func (q *Queries) ListActivity(ctx context.Context, arg ListActivityParams) ([]ListActivityRow, error) {
 	rows, err := q.db.Query(ctx, listActivity,
 		arg.OrgID,

@@ -28,8 +28,10 @@ LIMIT @max_rows;
 -- Only one branch of the UNION reads anything.
 -- Reading the log stops after scan_rows entries that pass the other filters: if the
 -- page is not full by then, the last entry read comes too, with matched false, so that
--- the next page can go on from there. (The ILIKE on the longest word is implied by the
--- pattern; it is there because it is quicker, and rules out most entries first.)
+-- the next page can go on from there. (The longest word's strpos in the lowercased
+-- summary or name is implied by the pattern; it is there because it is quicker, and rules
+-- out most entries first: lower() is the folding ILIKE uses, without its concatenation
+-- and pattern matching, about half the cost per entry.)
 WITH hits AS MATERIALIZED (
     SELECT t.activity_id, t.created_at
     FROM activity_term t
@@ -48,8 +50,8 @@ WITH hits AS MATERIALIZED (
  FROM (SELECT a.id, a.created_at, a.actor_id, a.actor_name, a.action, a.target_type,
               a.target_id, a.summary,
               coalesce(@search = ''
-                       OR ((a.summary || E'\n' || a.actor_name)
-                               ILIKE '%' || activity_search_term(@search) || '%'
+                       OR ((strpos(lower(a.summary), activity_search_term(@search)) > 0
+                            OR strpos(lower(a.actor_name), activity_search_term(@search)) > 0)
                            AND (a.summary || E'\n' || a.actor_name)
                                ~* activity_search_pattern(@search)),
                        false)::boolean AS matched,
