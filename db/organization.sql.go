@@ -10,6 +10,32 @@ import (
 	"time"
 )
 
+const archiveOrganizationGlobal = `-- name: ArchiveOrganizationGlobal :one
+UPDATE organization SET archived_at = now()
+WHERE id = $1 AND archived_at IS NULL AND NOT is_staff
+RETURNING id, name, slug, is_staff, archived_at, created_at
+`
+
+type ArchiveOrganizationGlobalParams struct {
+	ID OrgID
+}
+
+// ArchiveOrganizationGlobal archives a client organization that is not archived yet;
+// the staff organization cannot be archived.
+func (q *Queries) ArchiveOrganizationGlobal(ctx context.Context, arg ArchiveOrganizationGlobalParams) (Organization, error) {
+	row := q.db.QueryRow(ctx, archiveOrganizationGlobal, arg.ID)
+	var i Organization
+	err := row.Scan(
+		&i.ID,
+		&i.Name,
+		&i.Slug,
+		&i.IsStaff,
+		&i.ArchivedAt,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
 const createOrganizationGlobal = `-- name: CreateOrganizationGlobal :one
 INSERT INTO organization (name, slug, is_staff)
 VALUES ($1, $2, $3)
@@ -34,6 +60,23 @@ func (q *Queries) CreateOrganizationGlobal(ctx context.Context, arg CreateOrgani
 		&i.CreatedAt,
 	)
 	return i, err
+}
+
+const emailInUseGlobal = `-- name: EmailInUseGlobal :one
+SELECT EXISTS (SELECT 1 FROM app_user u WHERE u.email = $1)::boolean AS in_use
+`
+
+type EmailInUseGlobalParams struct {
+	Email string
+}
+
+// EmailInUseGlobal reports whether any user of the portal has the address: addresses
+// are unique across organizations, so such a person cannot be invited to a new one.
+func (q *Queries) EmailInUseGlobal(ctx context.Context, arg EmailInUseGlobalParams) (bool, error) {
+	row := q.db.QueryRow(ctx, emailInUseGlobal, arg.Email)
+	var in_use bool
+	err := row.Scan(&in_use)
+	return in_use, err
 }
 
 const getOrganizationBySlugGlobal = `-- name: GetOrganizationBySlugGlobal :one
@@ -87,6 +130,121 @@ func (q *Queries) GetOrganizationGlobal(ctx context.Context, arg GetOrganization
 	return i, err
 }
 
+const listOrganizationChoicesGlobal = `-- name: ListOrganizationChoicesGlobal :many
+SELECT o.id, o.name, o.slug, o.archived_at
+FROM organization o
+ORDER BY o.is_staff DESC, o.name, o.id
+`
+
+type ListOrganizationChoicesGlobalRow struct {
+	ID         OrgID
+	Name       string
+	Slug       string
+	ArchivedAt *time.Time
+}
+
+// ListOrganizationChoicesGlobal lists every organization for a filter's select.
+func (q *Queries) ListOrganizationChoicesGlobal(ctx context.Context) ([]ListOrganizationChoicesGlobalRow, error) {
+	rows, err := q.db.Query(ctx, listOrganizationChoicesGlobal)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListOrganizationChoicesGlobalRow{}
+	for rows.Next() {
+		var i ListOrganizationChoicesGlobalRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Name,
+			&i.Slug,
+			&i.ArchivedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listOrganizationSummariesGlobal = `-- name: ListOrganizationSummariesGlobal :many
+SELECT o.id, o.name, o.slug, o.is_staff, o.archived_at, o.created_at,
+       m.members, t.threads, f.files, k.open_tasks, a.last_activity_at
+FROM organization o
+CROSS JOIN LATERAL (SELECT count(*) AS members FROM app_user u
+                    WHERE u.org_id = o.id AND u.is_active) m
+CROSS JOIN LATERAL (SELECT count(*) AS threads FROM thread t WHERE t.org_id = o.id) t
+CROSS JOIN LATERAL (SELECT count(*) AS files FROM file f
+                    WHERE f.org_id = o.id AND f.deleted_at IS NULL) f
+CROSS JOIN LATERAL (SELECT count(*) AS open_tasks FROM task k
+                    WHERE k.org_id = o.id AND k.status IN ('open', 'in_progress')) k
+CROSS JOIN LATERAL (SELECT max(e.created_at)::timestamptz AS last_activity_at
+                    FROM activity e WHERE e.org_id = o.id) a
+WHERE $1::text = ''
+   OR strpos(lower(o.name), lower($1)) > 0
+   OR strpos(o.slug, lower($1)) > 0
+ORDER BY o.is_staff DESC, o.name, o.id
+LIMIT $2
+`
+
+type ListOrganizationSummariesGlobalParams struct {
+	Search  string
+	MaxRows int32
+}
+
+type ListOrganizationSummariesGlobalRow struct {
+	ID             OrgID
+	Name           string
+	Slug           string
+	IsStaff        bool
+	ArchivedAt     *time.Time
+	CreatedAt      time.Time
+	Members        int64
+	Threads        int64
+	Files          int64
+	OpenTasks      int64
+	LastActivityAt time.Time
+}
+
+// ListOrganizationSummariesGlobal is the staff's table of organizations: those whose
+// name or slug contains search (any case; all when empty), the staff organization
+// first, then by name, at most max_rows, each with its counts and last activity. One
+// statement for the page: each count is an index-only probe into the organization's
+// rows (lateral subqueries), evaluated only for the rows the page shows.
+func (q *Queries) ListOrganizationSummariesGlobal(ctx context.Context, arg ListOrganizationSummariesGlobalParams) ([]ListOrganizationSummariesGlobalRow, error) {
+	rows, err := q.db.Query(ctx, listOrganizationSummariesGlobal, arg.Search, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListOrganizationSummariesGlobalRow{}
+	for rows.Next() {
+		var i ListOrganizationSummariesGlobalRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Name,
+			&i.Slug,
+			&i.IsStaff,
+			&i.ArchivedAt,
+			&i.CreatedAt,
+			&i.Members,
+			&i.Threads,
+			&i.Files,
+			&i.OpenTasks,
+			&i.LastActivityAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listOrganizationsGlobal = `-- name: ListOrganizationsGlobal :many
 SELECT o.id, o.name, o.slug, o.is_staff, o.archived_at, o.created_at,
        (SELECT count(*) FROM app_user u WHERE u.org_id = o.id AND u.is_active)::bigint
@@ -131,6 +289,55 @@ func (q *Queries) ListOrganizationsGlobal(ctx context.Context) ([]ListOrganizati
 		return nil, err
 	}
 	return items, nil
+}
+
+const renameOrganizationGlobal = `-- name: RenameOrganizationGlobal :one
+UPDATE organization SET name = $1
+WHERE id = $2
+RETURNING id, name, slug, is_staff, archived_at, created_at
+`
+
+type RenameOrganizationGlobalParams struct {
+	Name string
+	ID   OrgID
+}
+
+func (q *Queries) RenameOrganizationGlobal(ctx context.Context, arg RenameOrganizationGlobalParams) (Organization, error) {
+	row := q.db.QueryRow(ctx, renameOrganizationGlobal, arg.Name, arg.ID)
+	var i Organization
+	err := row.Scan(
+		&i.ID,
+		&i.Name,
+		&i.Slug,
+		&i.IsStaff,
+		&i.ArchivedAt,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const restoreOrganizationGlobal = `-- name: RestoreOrganizationGlobal :one
+UPDATE organization SET archived_at = NULL
+WHERE id = $1 AND archived_at IS NOT NULL
+RETURNING id, name, slug, is_staff, archived_at, created_at
+`
+
+type RestoreOrganizationGlobalParams struct {
+	ID OrgID
+}
+
+func (q *Queries) RestoreOrganizationGlobal(ctx context.Context, arg RestoreOrganizationGlobalParams) (Organization, error) {
+	row := q.db.QueryRow(ctx, restoreOrganizationGlobal, arg.ID)
+	var i Organization
+	err := row.Scan(
+		&i.ID,
+		&i.Name,
+		&i.Slug,
+		&i.IsStaff,
+		&i.ArchivedAt,
+		&i.CreatedAt,
+	)
+	return i, err
 }
 
 const upsertOrganizationGlobal = `-- name: UpsertOrganizationGlobal :one

@@ -28,3 +28,55 @@ INSERT INTO organization (name, slug, is_staff)
 VALUES (@name, @slug, @is_staff)
 ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name
 RETURNING id, name, slug, is_staff, archived_at, created_at;
+
+-- name: ListOrganizationSummariesGlobal :many
+-- ListOrganizationSummariesGlobal is the staff's table of organizations: those whose
+-- name or slug contains search (any case; all when empty), the staff organization
+-- first, then by name, at most max_rows, each with its counts and last activity. One
+-- statement for the page: each count is an index-only probe into the organization's
+-- rows (lateral subqueries), evaluated only for the rows the page shows.
+SELECT o.id, o.name, o.slug, o.is_staff, o.archived_at, o.created_at,
+       m.members, t.threads, f.files, k.open_tasks, a.last_activity_at
+FROM organization o
+CROSS JOIN LATERAL (SELECT count(*) AS members FROM app_user u
+                    WHERE u.org_id = o.id AND u.is_active) m
+CROSS JOIN LATERAL (SELECT count(*) AS threads FROM thread t WHERE t.org_id = o.id) t
+CROSS JOIN LATERAL (SELECT count(*) AS files FROM file f
+                    WHERE f.org_id = o.id AND f.deleted_at IS NULL) f
+CROSS JOIN LATERAL (SELECT count(*) AS open_tasks FROM task k
+                    WHERE k.org_id = o.id AND k.status IN ('open', 'in_progress')) k
+CROSS JOIN LATERAL (SELECT max(e.created_at)::timestamptz AS last_activity_at
+                    FROM activity e WHERE e.org_id = o.id) a
+WHERE @search::text = ''
+   OR strpos(lower(o.name), lower(@search)) > 0
+   OR strpos(o.slug, lower(@search)) > 0
+ORDER BY o.is_staff DESC, o.name, o.id
+LIMIT @max_rows;
+
+-- name: RenameOrganizationGlobal :one
+UPDATE organization SET name = @name
+WHERE id = @id
+RETURNING id, name, slug, is_staff, archived_at, created_at;
+
+-- name: ArchiveOrganizationGlobal :one
+-- ArchiveOrganizationGlobal archives a client organization that is not archived yet;
+-- the staff organization cannot be archived.
+UPDATE organization SET archived_at = now()
+WHERE id = @id AND archived_at IS NULL AND NOT is_staff
+RETURNING id, name, slug, is_staff, archived_at, created_at;
+
+-- name: RestoreOrganizationGlobal :one
+UPDATE organization SET archived_at = NULL
+WHERE id = @id AND archived_at IS NOT NULL
+RETURNING id, name, slug, is_staff, archived_at, created_at;
+
+-- name: ListOrganizationChoicesGlobal :many
+-- ListOrganizationChoicesGlobal lists every organization for a filter's select.
+SELECT o.id, o.name, o.slug, o.archived_at
+FROM organization o
+ORDER BY o.is_staff DESC, o.name, o.id;
+
+-- name: EmailInUseGlobal :one
+-- EmailInUseGlobal reports whether any user of the portal has the address: addresses
+-- are unique across organizations, so such a person cannot be invited to a new one.
+SELECT EXISTS (SELECT 1 FROM app_user u WHERE u.email = @email)::boolean AS in_use;
