@@ -171,7 +171,9 @@ func (q *Queries) ListOrganizationChoicesGlobal(ctx context.Context) ([]ListOrga
 
 const listOrganizationSummariesGlobal = `-- name: ListOrganizationSummariesGlobal :many
 SELECT o.id, o.name, o.slug, o.is_staff, o.archived_at, o.created_at,
-       m.members, t.threads, f.files, k.open_tasks, a.last_activity_at
+       m.members, t.threads, f.files, k.open_tasks,
+       (SELECT max(e.created_at) FROM activity e WHERE e.org_id = o.id)
+           AS last_activity_at
 FROM organization o
 CROSS JOIN LATERAL (SELECT count(*) AS members FROM app_user u
                     WHERE u.org_id = o.id AND u.is_active) m
@@ -180,16 +182,16 @@ CROSS JOIN LATERAL (SELECT count(*) AS files FROM file f
                     WHERE f.org_id = o.id AND f.deleted_at IS NULL) f
 CROSS JOIN LATERAL (SELECT count(*) AS open_tasks FROM task k
                     WHERE k.org_id = o.id AND k.status IN ('open', 'in_progress')) k
-CROSS JOIN LATERAL (SELECT max(e.created_at)::timestamptz AS last_activity_at
-                    FROM activity e WHERE e.org_id = o.id) a
-WHERE $1::text = ''
-   OR strpos(lower(o.name), lower($1)) > 0
-   OR strpos(o.slug, lower($1)) > 0
+WHERE ($1::text = '' OR o.slug = $1)
+  AND ($2::text = ''
+       OR strpos(lower(o.name), lower($2)) > 0
+       OR strpos(o.slug, lower($2)) > 0)
 ORDER BY o.is_staff DESC, o.name, o.id
-LIMIT $2
+LIMIT $3
 `
 
 type ListOrganizationSummariesGlobalParams struct {
+	Slug    string
 	Search  string
 	MaxRows int32
 }
@@ -205,16 +207,19 @@ type ListOrganizationSummariesGlobalRow struct {
 	Threads        int64
 	Files          int64
 	OpenTasks      int64
-	LastActivityAt time.Time
+	LastActivityAt interface{}
 }
 
 // ListOrganizationSummariesGlobal is the staff's table of organizations: those whose
 // name or slug contains search (any case; all when empty), the staff organization
-// first, then by name, at most max_rows, each with its counts and last activity. One
+// first, then by name, at most max_rows, each with its counts and last activity; or
+// the one organization with the slug, when slug is not empty. One
 // statement for the page: each count is an index-only probe into the organization's
 // rows (lateral subqueries), evaluated only for the rows the page shows.
+// last_activity_at is NULL for an organization whose log is empty (sqlc types it as
+// interface{}: pgx gives a time.Time or nil).
 func (q *Queries) ListOrganizationSummariesGlobal(ctx context.Context, arg ListOrganizationSummariesGlobalParams) ([]ListOrganizationSummariesGlobalRow, error) {
-	rows, err := q.db.Query(ctx, listOrganizationSummariesGlobal, arg.Search, arg.MaxRows)
+	rows, err := q.db.Query(ctx, listOrganizationSummariesGlobal, arg.Slug, arg.Search, arg.MaxRows)
 	if err != nil {
 		return nil, err
 	}

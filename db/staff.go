@@ -33,10 +33,24 @@ func (s *Store) OrganizationSummaries(ctx context.Context, search string, rows i
 	[]ListOrganizationSummariesGlobalRow, error) {
 	var out []ListOrganizationSummariesGlobalRow
 	err := s.ReadStaff(ctx, func(r *Reads) {
-		readMany(r, listOrganizationSummariesGlobal, &out, search, rows)
+		readMany(r, listOrganizationSummariesGlobal, &out, "", search, rows)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list organizations: %w", err)
+	}
+	return out, nil
+}
+
+// OrganizationSummary reads one organization by slug, with its counts, as the staff's
+// table shows it; ErrNotFound when there is no such slug.
+func (s *Store) OrganizationSummary(ctx context.Context, slug string) (
+	ListOrganizationSummariesGlobalRow, error) {
+	var out ListOrganizationSummariesGlobalRow
+	err := s.ReadStaff(ctx, func(r *Reads) {
+		readOne(r, listOrganizationSummariesGlobal, &out, slug, "", int32(1))
+	})
+	if err != nil {
+		return out, fmt.Errorf("load organization %s: %w", slug, err)
 	}
 	return out, nil
 }

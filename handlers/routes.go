@@ -83,12 +83,10 @@ func (s *Server) Routes() []Route {
 		rt("POST", "/signin", Public, s.signIn).withLimit(s.signInLimitByIP()),
 		rt("POST", "/signout", Public, s.signOut),
 
-		rt("GET", "/admin", Staff, s.adminHome),
-
 		rt("GET", "/o/{slug}", Member, s.dashboard),
 	}
 	for _, area := range [][]Route{s.threadRoutes(), s.fileRoutes(), s.taskRoutes(),
-		s.activityRoutes()} {
+		s.activityRoutes(), s.adminRoutes()} {
 		routes = append(routes, area...)
 	}
 	return routes
@@ -191,7 +189,8 @@ func (s *Server) enterWorkspace(_ http.ResponseWriter, r *http.Request, a Access
 		ws = Workspace{OrgID: v.OrgID, Slug: v.OrgSlug, Name: v.OrgName}
 	case v.IsStaff() && v.slugOrg != nil && v.slugOrg.Slug == slug:
 		org := v.slugOrg
-		ws = Workspace{OrgID: org.ID, Slug: org.Slug, Name: org.Name, StaffVisit: true}
+		ws = Workspace{OrgID: org.ID, Slug: org.Slug, Name: org.Name, StaffVisit: true,
+			Archived: org.ArchivedAt != nil}
 	default:
 		return nil, errNotFound
 	}
@@ -199,6 +198,11 @@ func (s *Server) enterWorkspace(_ http.ResponseWriter, r *http.Request, a Access
 	if a == ClientAdmin && v.Role != RoleClientAdmin && !v.IsStaff() {
 		return nil, &httpError{status: http.StatusForbidden,
 			message: "Only the organization's administrators may do this"}
+	}
+	if ws.StaffVisit {
+		if err := s.staffVisit(r, v, ws); err != nil {
+			return nil, err
+		}
 	}
 	return r.WithContext(withWorkspace(ctx, ws)), nil
 }
