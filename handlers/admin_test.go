@@ -218,6 +218,11 @@ func TestCreateOrganization(t *testing.T) {
 		orgActions(t, env, "initech")); diff != "" {
 		t.Errorf("Initech's log (-want +got):\n%s", diff)
 	}
+	mail := env.mailbox.waitFor(t, "peter@initech.example")
+	if !strings.Contains(mail.Text, "Initech") {
+		t.Errorf("the invitation does not name the organization:\n%s", mail.Text)
+	}
+	linkIn(t, env, mail, "/invitations/accept?token=")
 	if !strings.Contains(env.logs.String(), `"msg":"organization created"`) {
 		t.Error("the creation is not in the structured log")
 	}
