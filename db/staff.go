@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -155,3 +156,36 @@ func (e ListActivityGlobalRow) cursor() ActivityCursor {
 	return ActivityCursor{e.CreatedAt, e.ID}
 }
 func (e ListActivityGlobalRow) matched() bool { return e.Matched }
+
+// ExplainGlobalActivity runs the query of one page of the log across organizations as
+// LoadGlobalActivity does, under EXPLAIN ANALYZE, and returns PostgreSQL's plan.
+func (s *Store) ExplainGlobalActivity(ctx context.Context, q GlobalActivityQuery) (
+	string, error) {
+	return s.explainStaff(ctx, listActivityGlobal, paramArgs(q.params())...)
+}
+
+// ExplainOrganizationSummaries is OrganizationSummaries under EXPLAIN ANALYZE.
+func (s *Store) ExplainOrganizationSummaries(ctx context.Context, search string,
+	rows int32) (string, error) {
+	return s.explainStaff(ctx, listOrganizationSummariesGlobal, "", search, rows)
+}
+
+func (s *Store) explainStaff(ctx context.Context, sql string, args ...any) (string, error) {
+	var plan strings.Builder
+	err := s.Staff(ctx, func(tx *Queries) error {
+		if _, err := tx.db.Exec(ctx, pageSettings); err != nil {
+			return err
+		}
+		rows, err := tx.db.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+sql, args...)
+		if err != nil {
+			return err
+		}
+		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		plan.WriteString(strings.Join(lines, "\n"))
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("explain: %w", err)
+	}
+	return plan.String(), nil
+}

@@ -33,16 +33,24 @@ RETURNING id, name, slug, is_staff, archived_at, created_at;
 -- ListOrganizationSummariesGlobal is the staff's table of organizations: those whose
 -- name or slug contains search (any case; all when empty), the staff organization
 -- first, then by name, at most max_rows, each with its counts and last activity; or
--- the one organization with the slug, when slug is not empty. One
--- statement for the page: each count is an index-only probe into the organization's
--- rows (lateral subqueries), evaluated only for the rows the page shows.
+-- the one organization with the slug, when slug is not empty. One statement for the
+-- page: the organizations of the page are chosen first, then each count is an index
+-- probe into that organization's rows (lateral subqueries), so the work grows with the
+-- page, not with the number of organizations.
 -- last_activity_at is NULL for an organization whose log is empty (sqlc types it as
 -- interface{}: pgx gives a time.Time or nil).
 SELECT o.id, o.name, o.slug, o.is_staff, o.archived_at, o.created_at,
        m.members, t.threads, f.files, k.open_tasks,
        (SELECT max(e.created_at) FROM activity e WHERE e.org_id = o.id)
            AS last_activity_at
-FROM organization o
+FROM (SELECT p.id, p.name, p.slug, p.is_staff, p.archived_at, p.created_at
+      FROM organization p
+      WHERE (@slug::text = '' OR p.slug = @slug)
+        AND (@search::text = ''
+             OR strpos(lower(p.name), lower(@search)) > 0
+             OR strpos(p.slug, lower(@search)) > 0)
+      ORDER BY p.is_staff DESC, p.name, p.id
+      LIMIT @max_rows) o
 CROSS JOIN LATERAL (SELECT count(*) AS members FROM app_user u
                     WHERE u.org_id = o.id AND u.is_active) m
 CROSS JOIN LATERAL (SELECT count(*) AS threads FROM thread t WHERE t.org_id = o.id) t
@@ -50,12 +58,7 @@ CROSS JOIN LATERAL (SELECT count(*) AS files FROM file f
                     WHERE f.org_id = o.id AND f.deleted_at IS NULL) f
 CROSS JOIN LATERAL (SELECT count(*) AS open_tasks FROM task k
                     WHERE k.org_id = o.id AND k.status IN ('open', 'in_progress')) k
-WHERE (@slug::text = '' OR o.slug = @slug)
-  AND (@search::text = ''
-       OR strpos(lower(o.name), lower(@search)) > 0
-       OR strpos(o.slug, lower(@search)) > 0)
-ORDER BY o.is_staff DESC, o.name, o.id
-LIMIT @max_rows;
+ORDER BY o.is_staff DESC, o.name, o.id;
 
 -- name: RenameOrganizationGlobal :one
 UPDATE organization SET name = @name
