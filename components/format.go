@@ -9,18 +9,22 @@ import (
 // actionLabels names the actions people see, as "<verb> <what>"; an action missing
 // here is worded from its name (task.status_changed: "status changed · task").
 var actionLabels = map[string]string{
-	"user.signed_in":       "signed in",
-	"user.signed_out":      "signed out",
-	"task.created":         "created the task",
-	"task.updated":         "edited the task",
-	"task.status_changed":  "changed the status of",
-	"task.assigned":        "assigned",
-	"task_note.added":      "added a note to",
-	"thread.created":       "started the thread",
-	"message.posted":       "posted in",
-	"file.uploaded":        "uploaded",
-	"file.deleted":         "deleted",
-	"organization.created": "created the organization",
+	"user.signed_in":        "signed in",
+	"user.signed_out":       "signed out",
+	"task.created":          "created the task",
+	"task.updated":          "edited the task",
+	"task.status_changed":   "changed the status of",
+	"task.assigned":         "assigned",
+	"task_note.added":       "added a note to",
+	"thread.created":        "started the thread",
+	"message.posted":        "posted in",
+	"file.uploaded":         "uploaded",
+	"file.deleted":          "deleted",
+	"organization.created":  "created the organization",
+	"organization.renamed":  "renamed the organization",
+	"organization.archived": "archived the organization",
+	"organization.restored": "restored the organization",
+	"staff.visited":         "opened the workspace as staff",
 }
 
 // ActionLabel words an activity action for people.
