@@ -9,18 +9,24 @@ import (
 // actionLabels names the actions people see, as "<verb> <what>"; an action missing
 // here is worded from its name (task.status_changed: "status changed · task").
 var actionLabels = map[string]string{
-	"user.signed_in":       "signed in",
-	"user.signed_out":      "signed out",
-	"task.created":         "created the task",
-	"task.updated":         "edited the task",
-	"task.status_changed":  "changed the status of",
-	"task.assigned":        "assigned",
-	"task_note.added":      "added a note to",
-	"thread.created":       "started the thread",
-	"message.posted":       "posted in",
-	"file.uploaded":        "uploaded",
-	"file.deleted":         "deleted",
-	"organization.created": "created the organization",
+	"user.signed_in":                "signed in",
+	"user.signed_out":               "signed out",
+	"user.sign_in_failed":           "failed to sign in as",
+	"user.password_changed":         "changed the password of",
+	"user.password_reset_requested": "asked for a password reset link for",
+	"user.password_reset":           "reset the password of",
+	"user.two_factor_enabled":       "turned on two-factor sign-in for",
+	"user.two_factor_disabled":      "turned off two-factor sign-in for",
+	"task.created":                  "created the task",
+	"task.updated":                  "edited the task",
+	"task.status_changed":           "changed the status of",
+	"task.assigned":                 "assigned",
+	"task_note.added":               "added a note to",
+	"thread.created":                "started the thread",
+	"message.posted":                "posted in",
+	"file.uploaded":                 "uploaded",
+	"file.deleted":                  "deleted",
+	"organization.created":          "created the organization",
 }
 
 // ActionLabel words an activity action for people.

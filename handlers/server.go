@@ -34,6 +34,9 @@ type Config struct {
 	SignInPerIP, SignInPerEmail Rate
 	// Files holds the settings of file uploads and where files are stored.
 	Files FilesConfig
+	// Accounts holds the limits of password reset, two-factor sign-in and the account
+	// pages.
+	Accounts AccountsConfig
 }
 
 // Rate is a number of requests allowed within a sliding window.
@@ -53,6 +56,7 @@ func (c *Config) setDefaults() {
 		c.SignInPerEmail = Rate{Count: 10, Window: 10 * time.Minute}
 	}
 	c.Files.setDefaults()
+	c.Accounts.setDefaults()
 }
 
 // Server holds the dependencies of every handler.
@@ -67,7 +71,9 @@ type Server struct {
 	closeFiles func()
 	// signInByEmail counts attempts per normalized e-mail address.
 	signInByEmail *httprate.RateLimiter
-	draining      atomic.Bool
+	// accounts counts password resets, second-factor codes and password checks.
+	accounts accountLimits
+	draining atomic.Bool
 	// markdown renders message bodies; threadHub feeds the threads' live streams.
 	markdown    *markdown
 	threadHub   *threadHub
@@ -90,6 +96,7 @@ func New(cfg Config, store *db.Store, hasher *password.Hasher, log *slog.Logger)
 		pgxstore.NewWithCleanupInterval(store.SessionPool(), 0), sessionCacheTTL, 10000))
 	s.signInByEmail = httprate.NewRateLimiter(cfg.SignInPerEmail.Count,
 		cfg.SignInPerEmail.Window)
+	s.accounts = newAccountLimits(cfg.Accounts)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stopCleanup, s.cleanupDone = cancel, make(chan struct{})
