@@ -26,7 +26,7 @@ func TestBrowserGlobalActivity(t *testing.T) {
 			t.Fatalf("sign %s out: %v", email, err)
 		}
 	}
-	signInWithKeyboard(t, ctx, portal.URL, "admin@jusb.example", demoPassword)
+	signInStaffWithKeyboard(t, ctx, portal.URL)
 
 	do(t, ctx, "open the global activity log",
 		chromedp.Navigate(portal.URL+"/admin/activity"),
