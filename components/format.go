@@ -21,6 +21,13 @@ var actionLabels = map[string]string{
 	"file.uploaded":        "uploaded",
 	"file.deleted":         "deleted",
 	"organization.created": "created the organization",
+	"invitation.sent":      "invited",
+	"invitation.resent":    "sent the invitation again to",
+	"invitation.revoked":   "revoked the invitation of",
+	"invitation.accepted":  "accepted the invitation",
+	"user.role_changed":    "changed the role of",
+	"user.deactivated":     "deactivated",
+	"user.reactivated":     "reactivated",
 }
 
 // ActionLabel words an activity action for people.

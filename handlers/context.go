@@ -39,6 +39,8 @@ type Workspace struct {
 	Name  string
 	// StaffVisit is true when JusB staff view another organization's workspace.
 	StaffVisit bool
+	// IsStaff is true in the workspace of JusB's own organization.
+	IsStaff bool
 }
 
 type ctxKey int
