@@ -35,6 +35,37 @@ func (q *Queries) AcceptInvitation(ctx context.Context, arg AcceptInvitationPara
 	return id, err
 }
 
+const createInvitation = `-- name: CreateInvitation :one
+INSERT INTO invitation (org_id, email, role, token_hash, invited_by, expires_at)
+VALUES ($1, $2, $3, $4, $5, $6)
+RETURNING id
+`
+
+type CreateInvitationParams struct {
+	OrgID     OrgID
+	Email     string
+	Role      string
+	TokenHash []byte
+	InvitedBy *uuid.UUID
+	ExpiresAt time.Time
+}
+
+// The token_hash set here is a placeholder that no link carries: the real token is
+// issued, and its hash stored, when the invitation's mail is composed.
+func (q *Queries) CreateInvitation(ctx context.Context, arg CreateInvitationParams) (uuid.UUID, error) {
+	row := q.db.QueryRow(ctx, createInvitation,
+		arg.OrgID,
+		arg.Email,
+		arg.Role,
+		arg.TokenHash,
+		arg.InvitedBy,
+		arg.ExpiresAt,
+	)
+	var id uuid.UUID
+	err := row.Scan(&id)
+	return id, err
+}
+
 const getInvitationByTokenGlobal = `-- name: GetInvitationByTokenGlobal :one
 SELECT i.id, i.org_id, i.email, i.role, i.expires_at,
        o.name AS org_name, o.slug AS org_slug,
@@ -76,6 +107,47 @@ func (q *Queries) GetInvitationByTokenGlobal(ctx context.Context, arg GetInvitat
 		&i.OrgName,
 		&i.OrgSlug,
 		&i.Usable,
+	)
+	return i, err
+}
+
+const getInvitationForMail = `-- name: GetInvitationForMail :one
+SELECT i.id, i.email, i.role, i.expires_at, i.accepted_at, i.revoked_at,
+       o.name AS org_name, u.name AS inviter_name
+FROM invitation i
+JOIN organization o ON o.id = i.org_id
+LEFT JOIN app_user u ON u.id = i.invited_by
+WHERE i.org_id = $1 AND i.id = $2
+`
+
+type GetInvitationForMailParams struct {
+	OrgID OrgID
+	ID    uuid.UUID
+}
+
+type GetInvitationForMailRow struct {
+	ID          uuid.UUID
+	Email       string
+	Role        string
+	ExpiresAt   time.Time
+	AcceptedAt  *time.Time
+	RevokedAt   *time.Time
+	OrgName     string
+	InviterName *string
+}
+
+func (q *Queries) GetInvitationForMail(ctx context.Context, arg GetInvitationForMailParams) (GetInvitationForMailRow, error) {
+	row := q.db.QueryRow(ctx, getInvitationForMail, arg.OrgID, arg.ID)
+	var i GetInvitationForMailRow
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.Role,
+		&i.ExpiresAt,
+		&i.AcceptedAt,
+		&i.RevokedAt,
+		&i.OrgName,
+		&i.InviterName,
 	)
 	return i, err
 }
@@ -229,6 +301,21 @@ type RevokeInvitationParams struct {
 
 func (q *Queries) RevokeInvitation(ctx context.Context, arg RevokeInvitationParams) error {
 	_, err := q.db.Exec(ctx, revokeInvitation, arg.OrgID, arg.ID)
+	return err
+}
+
+const setInvitationToken = `-- name: SetInvitationToken :exec
+UPDATE invitation SET token_hash = $1 WHERE org_id = $2 AND id = $3
+`
+
+type SetInvitationTokenParams struct {
+	TokenHash []byte
+	OrgID     OrgID
+	ID        uuid.UUID
+}
+
+func (q *Queries) SetInvitationToken(ctx context.Context, arg SetInvitationTokenParams) error {
+	_, err := q.db.Exec(ctx, setInvitationToken, arg.TokenHash, arg.OrgID, arg.ID)
 	return err
 }
 

@@ -98,6 +98,20 @@ type Organization struct {
 	CreatedAt  time.Time
 }
 
+type Outbox struct {
+	ID            uuid.UUID
+	OrgID         OrgID
+	Kind          string
+	RefID         uuid.UUID
+	ToAddress     string
+	Attempts      int32
+	NextAttemptAt time.Time
+	SentAt        *time.Time
+	FailedAt      *time.Time
+	LastError     *string
+	CreatedAt     time.Time
+}
+
 type PasswordReset struct {
 	ID        uuid.UUID
 	OrgID     OrgID

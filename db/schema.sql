@@ -195,6 +195,20 @@ END
 $$;
 
 
+--
+-- Name: outbox_notify(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.outbox_notify() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    PERFORM pg_notify('outbox', '');
+    RETURN NULL;
+END
+$$;
+
+
 SET default_tablespace = '';
 
 SET default_table_access_method = heap;
@@ -375,6 +389,29 @@ CREATE TABLE public.organization (
     CONSTRAINT organization_name_check CHECK (((char_length(name) >= 1) AND (char_length(name) <= 200))),
     CONSTRAINT organization_slug_check CHECK ((slug ~ '^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$'::text))
 );
+
+
+--
+-- Name: outbox; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.outbox (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    org_id uuid NOT NULL,
+    kind text NOT NULL,
+    ref_id uuid NOT NULL,
+    to_address text NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    next_attempt_at timestamp with time zone DEFAULT now() NOT NULL,
+    sent_at timestamp with time zone,
+    failed_at timestamp with time zone,
+    last_error text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT outbox_kind_check CHECK ((kind ~ '^[a-z_]{1,40}$'::text)),
+    CONSTRAINT outbox_to_address_check CHECK (((char_length(to_address) >= 3) AND (char_length(to_address) <= 254)))
+);
+
+ALTER TABLE ONLY public.outbox FORCE ROW LEVEL SECURITY;
 
 
 --
@@ -615,6 +652,14 @@ ALTER TABLE ONLY public.organization
 
 
 --
+-- Name: outbox outbox_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.outbox
+    ADD CONSTRAINT outbox_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: password_reset password_reset_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -794,6 +839,20 @@ CREATE UNIQUE INDEX organization_single_staff ON public.organization USING btree
 
 
 --
+-- Name: outbox_due_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX outbox_due_idx ON public.outbox USING btree (next_attempt_at) WHERE ((sent_at IS NULL) AND (failed_at IS NULL));
+
+
+--
+-- Name: outbox_ref_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX outbox_ref_idx ON public.outbox USING btree (org_id, ref_id, created_at DESC);
+
+
+--
 -- Name: password_reset_user_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -910,6 +969,13 @@ CREATE TRIGGER invitation_actor BEFORE INSERT OR UPDATE OF invited_by, org_id ON
 --
 
 CREATE TRIGGER message_actor BEFORE INSERT OR UPDATE OF author_id, org_id ON public.message FOR EACH ROW EXECUTE FUNCTION public.actor_may_act('author_id');
+
+
+--
+-- Name: outbox outbox_queued; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER outbox_queued AFTER INSERT ON public.outbox FOR EACH STATEMENT EXECUTE FUNCTION public.outbox_notify();
 
 
 --
@@ -1050,6 +1116,14 @@ ALTER TABLE ONLY public.message
 
 ALTER TABLE ONLY public.message
     ADD CONSTRAINT message_org_id_thread_id_fkey FOREIGN KEY (org_id, thread_id) REFERENCES public.thread(org_id, id) ON DELETE CASCADE;
+
+
+--
+-- Name: outbox outbox_org_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.outbox
+    ADD CONSTRAINT outbox_org_id_fkey FOREIGN KEY (org_id) REFERENCES public.organization(id);
 
 
 --
@@ -1205,6 +1279,12 @@ ALTER TABLE public.message ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.message_attachment ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: outbox; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.outbox ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: password_reset; Type: ROW SECURITY; Schema: public; Owner: -
 --
 
@@ -1264,6 +1344,13 @@ CREATE POLICY staff ON public.message TO portal_staff USING (true) WITH CHECK (t
 --
 
 CREATE POLICY staff ON public.message_attachment TO portal_staff USING (true) WITH CHECK (true);
+
+
+--
+-- Name: outbox staff; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY staff ON public.outbox TO portal_staff USING (true) WITH CHECK (true);
 
 
 --
@@ -1363,6 +1450,13 @@ CREATE POLICY tenant ON public.message_attachment TO portal_app USING ((org_id =
 
 
 --
+-- Name: outbox tenant; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY tenant ON public.outbox TO portal_app USING ((org_id = public.app_org_id())) WITH CHECK ((org_id = public.app_org_id()));
+
+
+--
 -- Name: password_reset tenant; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -1456,4 +1550,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261203100200'),
     ('20261203110000'),
     ('20261203110100'),
-    ('20261203110300');
+    ('20261203110300'),
+    ('20261203120000');

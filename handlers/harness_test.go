@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/jackc/pgx/v5"
@@ -39,6 +40,8 @@ type testEnv struct {
 	fix     dbtest.Fixture
 	counter *dbtest.Counter
 	logs    *syncBuffer
+	// mailbox receives what the portal mails, over SMTP.
+	mailbox *testMailbox
 }
 
 func newTestEnv(t *testing.T, cfg Config) *testEnv { return newEnv(t, cfg) }
@@ -61,12 +64,23 @@ func newEnv(t testing.TB, cfg Config) *testEnv {
 
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	mailbox := startMailbox(t)
+	if cfg.Mail == nil {
+		cfg.Mail = mailbox.sender(t)
+	}
+	if cfg.MailRetry == nil {
+		cfg.MailRetry = []time.Duration{100 * time.Millisecond, 200 * time.Millisecond}
+	}
+	// The server's address is known before it starts, for the links in its mails.
+	ts := httptest.NewUnstartedServer(nil)
+	cfg.PublicURL = "https://" + ts.Listener.Addr().String()
 	srv := New(cfg, store, hasher, log)
 	t.Cleanup(srv.Close)
-	ts := httptest.NewTLSServer(srv.Handler())
+	ts.Config.Handler = srv.Handler()
+	ts.StartTLS()
 	t.Cleanup(ts.Close)
 	return &testEnv{t: t, srv: srv, ts: ts, store: store, urls: urls, fix: fix,
-		counter: counter, logs: logs}
+		counter: counter, logs: logs, mailbox: mailbox}
 }
 
 // staffConn is a connection as portal_staff, which sees every organization: tests

@@ -96,7 +96,7 @@ func TestInvitationAccepted(t *testing.T) {
 		`"]`).Length(); n != 1 {
 		t.Errorf("%d rows for the invitation in the list swapped in, want 1", n)
 	}
-	token := issueToken(t, env, email)
+	token := tokenFromMail(t, env, email)
 
 	erin := env.client()
 	erin.get("/signin") // a session cookie before the sign-in, which must not survive
@@ -148,6 +148,52 @@ func TestInvitationAccepted(t *testing.T) {
 
 	if strings.Contains(env.logs.String(), token) {
 		t.Error("the token is in the log")
+	}
+}
+
+// tokenFromMail waits for the next invitation mail to address, over SMTP, and returns
+// the token of its link.
+func tokenFromMail(t testing.TB, env *testEnv, address string) string {
+	t.Helper()
+	link := linkIn(t, env, env.mailbox.waitFor(t, address), "/invitations/accept?token=")
+	u, err := url.Parse(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.Query().Get("token")
+}
+
+// TestResendOverSMTP: a resent invitation arrives with a new link, and the link of
+// the first mail stops working.
+func TestResendOverSMTP(t *testing.T) {
+	env := newTestEnv(t, Config{})
+	alice := env.signedIn("alice@acme.example")
+	const email = "gus@acme.example"
+	alice.post("/o/acme/people/invitations", url.Values{"email": {email},
+		"role": {"client"}}, htmx...)
+	first := tokenFromMail(t, env, email)
+	if got := env.client().get("/invitations/accept?token=" + first); got.StatusCode != 200 {
+		t.Fatalf("first link before the resend: status %d", got.StatusCode)
+	}
+
+	got := alice.post(invitationPath(t, env, email)+"/resend", nil, htmx...)
+	if got.StatusCode != http.StatusOK {
+		t.Fatalf("resend: status %d", got.StatusCode)
+	}
+	second := tokenFromMail(t, env, email)
+	if second == first {
+		t.Fatal("the resent mail has the same link")
+	}
+	if got := env.client().get("/invitations/accept?token=" + first); got.StatusCode !=
+		http.StatusGone {
+		t.Errorf("first link after the resend: status %d, want 410", got.StatusCode)
+	}
+	got = env.client().post("/invitations/accept", acceptForm(second, "Gus", newPassword))
+	if got.StatusCode != http.StatusSeeOther {
+		t.Errorf("second link: status %d, want 303", got.StatusCode)
+	}
+	if strings.Contains(env.logs.String(), first) || strings.Contains(env.logs.String(), second) {
+		t.Error("a token is in the log")
 	}
 }
 

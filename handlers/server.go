@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/go-chi/httprate"
 
 	"github.com/jusb/portal/db"
+	"github.com/jusb/portal/handlers/email"
 	"github.com/jusb/portal/handlers/password"
 	"github.com/jusb/portal/handlers/storage"
 )
@@ -34,6 +36,14 @@ type Config struct {
 	SignInPerIP, SignInPerEmail Rate
 	// Files holds the settings of file uploads and where files are stored.
 	Files FilesConfig
+	// PublicURL is the portal's address as people reach it, without a trailing slash,
+	// such as https://portal.jusb.example: the links in e-mails start with it.
+	PublicURL string
+	// Mail sends the portal's e-mails; nil writes each one to the log instead.
+	Mail email.Sender
+	// MailRetry is the pause before each retry of a mail that could not be sent; after
+	// the last one the mail is given up and logged as an error.
+	MailRetry []time.Duration
 }
 
 // Rate is a number of requests allowed within a sliding window.
@@ -53,6 +63,10 @@ func (c *Config) setDefaults() {
 		c.SignInPerEmail = Rate{Count: 10, Window: 10 * time.Minute}
 	}
 	c.Files.setDefaults()
+	if c.MailRetry == nil {
+		c.MailRetry = defaultMailRetry
+	}
+	c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
 }
 
 // Server holds the dependencies of every handler.
@@ -69,10 +83,13 @@ type Server struct {
 	signInByEmail *httprate.RateLimiter
 	draining      atomic.Bool
 	// markdown renders message bodies; threadHub feeds the threads' live streams.
-	markdown    *markdown
-	threadHub   *threadHub
+	markdown  *markdown
+	threadHub *threadHub
+	// mailer delivers what the outbox worker takes from the outbox.
+	mailer      email.Sender
 	stopCleanup context.CancelFunc
 	cleanupDone chan struct{}
+	outboxDone  chan struct{}
 }
 
 // sessionCleanupInterval is how often expired sessions are deleted.
@@ -91,18 +108,30 @@ func New(cfg Config, store *db.Store, hasher *password.Hasher, log *slog.Logger)
 	s.signInByEmail = httprate.NewRateLimiter(cfg.SignInPerEmail.Count,
 		cfg.SignInPerEmail.Window)
 
+	s.mailer = cfg.Mail
+	if s.mailer == nil {
+		s.mailer = email.Log{Logger: log}
+	}
+
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stopCleanup, s.cleanupDone = cancel, make(chan struct{})
+	s.outboxDone = make(chan struct{})
 	go s.cleanSessions(ctx)
+	go func() {
+		defer close(s.outboxDone)
+		s.runOutbox(ctx)
+	}()
 	return s
 }
 
-// Close stops the background cleanup of expired sessions and waits for it, and
-// removes the temporary file storage if New made one.
+// Close stops the background work (the cleanup of expired sessions, the mail outbox's
+// worker) and waits for it, and removes the temporary file storage if New made one.
+// Mail still queued stays in the outbox for the next process.
 func (s *Server) Close() {
 	s.threadHub.close()
 	s.stopCleanup()
 	<-s.cleanupDone
+	<-s.outboxDone
 	s.closeFiles()
 }
 

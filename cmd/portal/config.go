@@ -25,6 +25,8 @@ type config struct {
 	LogLevel     slog.Level
 	// Files holds the file storage and upload settings (cmd/portal/files.go).
 	Files filesSettings
+	// Mail holds PUBLIC_URL and the SMTP settings (cmd/portal/mail.go).
+	Mail mailSettings
 }
 
 // defaultDemoPassword signs in the demo users when DEMO_PASSWORD is not set.
@@ -58,6 +60,9 @@ func loadConfig() (config, error) {
 	}
 
 	if c.Files, err = loadFilesSettings(); err != nil {
+		return c, err
+	}
+	if c.Mail, err = loadMailSettings(c.Addr); err != nil {
 		return c, err
 	}
 

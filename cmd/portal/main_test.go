@@ -16,13 +16,15 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/jusb/portal/db/dbtest"
+	"github.com/jusb/portal/handlers/email"
 	"github.com/jusb/portal/handlers/password"
 )
 
 // settings are the environment variables loadConfig reads.
 var settings = []string{"ADDR", "DATABASE_URL", "APP_DATABASE_URL", "STAFF_DATABASE_URL",
 	"PORTAL_ENV", "TRUSTED_PROXY", "LOG_LEVEL", "DEMO_PASSWORD", "STORAGE", "FILES_DIR",
-	"UPLOAD_MAX_BYTES", "UPLOAD_ALLOWED_TYPES"}
+	"UPLOAD_MAX_BYTES", "UPLOAD_ALLOWED_TYPES", "PUBLIC_URL", "SMTP_HOST", "SMTP_PORT",
+	"SMTP_USERNAME", "SMTP_PASSWORD", "SMTP_FROM", "SMTP_TLS"}
 
 // setEnv clears every setting for the test, then sets env.
 func setEnv(t *testing.T, env map[string]string) {
@@ -611,8 +613,66 @@ func TestLoadConfig(t *testing.T) {
 			if err != nil {
 				t.Fatalf("loadConfig: %v", err)
 			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
+			// TestLoadMailSettings covers Mail.
+			if diff := cmp.Diff(tt.want, got, cmpopts.IgnoreFields(config{}, "Mail")); diff != "" {
 				t.Errorf("config (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestLoadMailSettings(t *testing.T) {
+	smtp := func(c email.SMTPConfig) *email.SMTPConfig { return &c }
+	tests := []struct {
+		name       string
+		env        map[string]string
+		production bool
+		want       mailSettings
+		wantErr    string
+	}{
+		{name: "development defaults: links to ADDR, mail to the log",
+			want: mailSettings{PublicURL: "http://127.0.0.1:8080"}},
+		{name: "every setting", production: true, env: map[string]string{
+			"PUBLIC_URL": "https://portal.example", "SMTP_HOST": "smtp.example",
+			"SMTP_PORT": "2525", "SMTP_USERNAME": "u", "SMTP_PASSWORD": "p",
+			"SMTP_FROM": "Portal <portal@example>", "SMTP_TLS": "implicit"},
+			want: mailSettings{PublicURL: "https://portal.example", SMTP: smtp(
+				email.SMTPConfig{Host: "smtp.example", Port: 2525, Username: "u",
+					Password: "p", From: "Portal <portal@example>", TLS: email.TLSImplicit})}},
+		{name: "STARTTLS required by default", env: map[string]string{
+			"SMTP_HOST": "smtp.example", "SMTP_FROM": "portal@example"},
+			want: mailSettings{PublicURL: "http://127.0.0.1:8080", SMTP: smtp(
+				email.SMTPConfig{Host: "smtp.example", From: "portal@example",
+					TLS: email.TLSMandatory})}},
+		{name: "production needs https", production: true, env: map[string]string{
+			"PUBLIC_URL": "http://portal.example", "SMTP_HOST": "smtp.example",
+			"SMTP_FROM": "portal@example"}, wantErr: "PUBLIC_URL must start with https://"},
+		{name: "production needs SMTP", production: true,
+			env:     map[string]string{"PUBLIC_URL": "https://portal.example"},
+			wantErr: "set SMTP_HOST"},
+		{name: "public URL with a path", env: map[string]string{
+			"PUBLIC_URL": "https://portal.example/x"}, wantErr: "PUBLIC_URL must be"},
+		{name: "no from address", env: map[string]string{"SMTP_HOST": "smtp.example"},
+			wantErr: "SMTP_FROM is required"},
+		{name: "bad port", env: map[string]string{"SMTP_HOST": "smtp.example",
+			"SMTP_FROM": "p@example", "SMTP_PORT": "smtp"}, wantErr: "SMTP_PORT must be"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			setEnv(t, tt.env)
+			got, err := loadMailSettings("127.0.0.1:8080")
+			if err == nil && tt.production {
+				err = got.checkProduction()
+			}
+			if tt.wantErr != "" {
+				checkOneLine(t, err, tt.wantErr)
+				return
+			}
+			if err != nil {
+				t.Fatalf("loadMailSettings: %v", err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("settings (-want +got):\n%s", diff)
 			}
 		})
 	}

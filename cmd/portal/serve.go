@@ -13,6 +13,7 @@ import (
 
 	"github.com/jusb/portal/db"
 	"github.com/jusb/portal/handlers"
+	"github.com/jusb/portal/handlers/email"
 	"github.com/jusb/portal/handlers/password"
 )
 
@@ -41,8 +42,21 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, args []string,
 	if err != nil {
 		return err
 	}
-	srv := handlers.New(handlers.Config{Production: cfg.Production,
-		TrustedProxy: cfg.TrustedProxy, Files: files}, store, hasher, log)
+	if cfg.Production {
+		if err := cfg.Mail.checkProduction(); err != nil {
+			return err
+		}
+	}
+	hcfg := handlers.Config{Production: cfg.Production, TrustedProxy: cfg.TrustedProxy,
+		Files: files, PublicURL: cfg.Mail.PublicURL}
+	if cfg.Mail.SMTP != nil {
+		if hcfg.Mail, err = email.NewSMTP(*cfg.Mail.SMTP); err != nil {
+			return err
+		}
+	} else {
+		log.Info("no SMTP_HOST: e-mails are written to this log instead of being sent")
+	}
+	srv := handlers.New(hcfg, store, hasher, log)
 	defer srv.Close()
 
 	ln, err := net.Listen("tcp", cfg.Addr)

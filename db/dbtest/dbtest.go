@@ -164,13 +164,16 @@ func repoRoot() (string, error) {
 }
 
 // Counter is a pgx tracer that counts round trips: every query, and every batch as
-// one. It implements pgx.QueryTracer and pgx.BatchTracer.
+// one, except the background work that db.Background marks. It implements
+// pgx.QueryTracer and pgx.BatchTracer.
 type Counter struct{ n atomic.Int64 }
 
 // TraceQueryStart counts a query.
 func (c *Counter) TraceQueryStart(ctx context.Context, _ *pgx.Conn,
 	_ pgx.TraceQueryStartData) context.Context {
-	c.n.Add(1)
+	if !db.IsBackground(ctx) {
+		c.n.Add(1)
+	}
 	return ctx
 }
 
@@ -180,7 +183,9 @@ func (c *Counter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndDat
 // TraceBatchStart counts a batch as one round trip.
 func (c *Counter) TraceBatchStart(ctx context.Context, _ *pgx.Conn,
 	_ pgx.TraceBatchStartData) context.Context {
-	c.n.Add(1)
+	if !db.IsBackground(ctx) {
+		c.n.Add(1)
+	}
 	return ctx
 }
 
