@@ -324,6 +324,7 @@ INSERT INTO invitation (org_id, email, role, token_hash, invited_by, expires_at)
 VALUES ($1, $2, $3, $4, $5, now() + interval '7 days')
 ON CONFLICT (org_id, email) WHERE accepted_at IS NULL AND revoked_at IS NULL
 DO UPDATE SET expires_at = EXCLUDED.expires_at
+WHERE invitation.expires_at < now() + interval '1 day'
 `
 
 type UpsertDemoInvitationGlobalParams struct {
@@ -334,8 +335,9 @@ type UpsertDemoInvitationGlobalParams struct {
 	InvitedBy *uuid.UUID
 }
 
-// UpsertDemoInvitationGlobal keeps one pending invitation for the demo data, valid
-// for seven more days; its token is random and sent to nobody.
+// UpsertDemoInvitationGlobal keeps one pending invitation for the demo data: a new
+// one valid for seven days, or the one there, given seven days again when it has less
+// than a day left. Its token is random and sent to nobody.
 func (q *Queries) UpsertDemoInvitationGlobal(ctx context.Context, arg UpsertDemoInvitationGlobalParams) error {
 	_, err := q.db.Exec(ctx, upsertDemoInvitationGlobal,
 		arg.OrgID,

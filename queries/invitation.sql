@@ -72,9 +72,11 @@ WHERE org_id = @org_id AND id = @id AND token_hash = @token_hash
 RETURNING id;
 
 -- name: UpsertDemoInvitationGlobal :exec
--- UpsertDemoInvitationGlobal keeps one pending invitation for the demo data, valid
--- for seven more days; its token is random and sent to nobody.
+-- UpsertDemoInvitationGlobal keeps one pending invitation for the demo data: a new
+-- one valid for seven days, or the one there, given seven days again when it has less
+-- than a day left. Its token is random and sent to nobody.
 INSERT INTO invitation (org_id, email, role, token_hash, invited_by, expires_at)
 VALUES (@org_id, @email, @role, @token_hash, @invited_by, now() + interval '7 days')
 ON CONFLICT (org_id, email) WHERE accepted_at IS NULL AND revoked_at IS NULL
-DO UPDATE SET expires_at = EXCLUDED.expires_at;
+DO UPDATE SET expires_at = EXCLUDED.expires_at
+WHERE invitation.expires_at < now() + interval '1 day';
