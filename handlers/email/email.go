@@ -10,6 +10,7 @@ import (
 	"fmt"
 	htmltemplate "html/template"
 	"log/slog"
+	"regexp"
 	"strings"
 	texttemplate "text/template"
 	"time"
@@ -168,10 +169,13 @@ type Log struct {
 	Logger *slog.Logger
 }
 
-// Send logs m.
+var linkPattern = regexp.MustCompile(`https?://[^\s<>"]+`)
+
+// Send logs m, with its links also on their own, ready to copy.
 func (l Log) Send(_ context.Context, m Message) error {
 	l.Logger.Info("mail not sent: no SMTP server configured; here it is",
 		slog.String("to", m.To), slog.String("subject", m.Subject),
+		slog.Any("links", linkPattern.FindAllString(m.Text, -1)),
 		slog.String("text", m.Text))
 	return nil
 }
