@@ -647,12 +647,12 @@ func personActions(p PersonRow) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		if p.Active {
+		if p.Active && !p.You {
 			templ_7745c5c3_Err = rowButton(p.ActionsPath+"/deactivate", "#"+p.rowID(), "Deactivate", "deactivate").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-		} else {
+		} else if !p.Active {
 			templ_7745c5c3_Err = rowButton(p.ActionsPath+"/reactivate", "#"+p.rowID(), "Reactivate", "reactivate").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // People is what an organization's people page shows: its members and the
@@ -55,4 +57,40 @@ func (s *Store) ForInvitation(ctx context.Context, tokenHash []byte,
 			}
 			return fn(q, inv)
 		})
+}
+
+// Users is a page of the staff's list of every user, and the organizations its filter
+// offers.
+type Users struct {
+	Users []ListUsersGlobalRow
+	Orgs  []ListOrganizationsGlobalRow
+}
+
+// LoadUsersGlobal reads a page of every organization's users on the staff path and,
+// when withOrgs is set, the organizations, in one round trip. Only staff routes call
+// it.
+func (s *Store) LoadUsersGlobal(ctx context.Context, p ListUsersGlobalParams,
+	withUsers, withOrgs bool) (Users, error) {
+	var u Users
+	batch := &pgx.Batch{}
+	r := &Reads{batch: batch}
+	if withOrgs {
+		readMany(r, listOrganizationsGlobal, &u.Orgs)
+	}
+	if withUsers {
+		readMany(r, listUsersGlobal, &u.Users, p.Org, p.Role, p.IsActive, p.Search, p.After,
+			p.MaxRows)
+	}
+	if batch.Len() == 0 {
+		return u, nil
+	}
+	conn, err := s.staff.Acquire(ctx)
+	if err != nil {
+		return u, fmt.Errorf("acquire connection: %w", err)
+	}
+	defer conn.Release()
+	if err := conn.SendBatch(ctx, batch).Close(); err != nil {
+		return u, translate(err)
+	}
+	return u, nil
 }

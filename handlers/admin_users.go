@@ -47,25 +47,12 @@ func (s *Server) renderAdminUsers(w http.ResponseWriter, r *http.Request,
 	in := readUsersFilter(r.URL.Query())
 	params, errs := in.parse()
 
-	var users []db.ListUsersGlobalRow
-	var orgs []db.ListOrganizationsGlobalRow
-	err := s.store.Staff(ctx, func(q *db.Queries) (err error) {
-		if !fragment {
-			if orgs, err = q.ListOrganizationsGlobal(ctx); err != nil {
-				return err
-			}
-		}
-		if len(errs) > 0 {
-			return nil
-		}
-		users, err = q.ListUsersGlobal(ctx, params)
-		return err
-	})
+	loaded, err := s.store.LoadUsersGlobal(ctx, params, len(errs) == 0, !fragment)
 	if err != nil {
 		return fmt.Errorf("list users: %w", err)
 	}
 
-	view := s.adminUsersView(in, errs, users, orgs)
+	view := s.adminUsersView(in, errs, loaded.Users, loaded.Orgs)
 	for i, u := range view.Users {
 		if id, err := uuid.Parse(u.ID); err == nil {
 			view.Users[i].Problem = problems[id]
