@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // People is what an organization's people page shows: its members and the
@@ -72,25 +70,17 @@ type Users struct {
 func (s *Store) LoadUsersGlobal(ctx context.Context, p ListUsersGlobalParams,
 	withUsers, withOrgs bool) (Users, error) {
 	var u Users
-	batch := &pgx.Batch{}
-	r := &Reads{batch: batch}
-	if withOrgs {
-		readMany(r, listOrganizationsGlobal, &u.Orgs)
-	}
-	if withUsers {
-		readMany(r, listUsersGlobal, &u.Users, p.Org, p.Role, p.IsActive, p.Search, p.After,
-			p.MaxRows)
-	}
-	if batch.Len() == 0 {
+	if !withUsers && !withOrgs {
 		return u, nil
 	}
-	conn, err := s.staff.Acquire(ctx)
-	if err != nil {
-		return u, fmt.Errorf("acquire connection: %w", err)
-	}
-	defer conn.Release()
-	if err := conn.SendBatch(ctx, batch).Close(); err != nil {
-		return u, translate(err)
-	}
-	return u, nil
+	err := s.ReadStaff(ctx, func(r *Reads) {
+		if withOrgs {
+			readMany(r, listOrganizationsGlobal, &u.Orgs)
+		}
+		if withUsers {
+			readMany(r, listUsersGlobal, &u.Users, p.Org, p.Role, p.IsActive, p.Search,
+				p.After, p.MaxRows)
+		}
+	})
+	return u, err
 }

@@ -57,6 +57,23 @@ func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) (CreateU
 	return i, err
 }
 
+const endOrganizationSessions = `-- name: EndOrganizationSessions :exec
+UPDATE app_user
+SET session_version = session_version + 1
+WHERE org_id = $1
+`
+
+type EndOrganizationSessionsParams struct {
+	OrgID OrgID
+}
+
+// EndOrganizationSessions raises the session version of every member of the
+// organization, which ends all their sessions at their next request (archiving).
+func (q *Queries) EndOrganizationSessions(ctx context.Context, arg EndOrganizationSessionsParams) error {
+	_, err := q.db.Exec(ctx, endOrganizationSessions, arg.OrgID)
+	return err
+}
+
 const getMember = `-- name: GetMember :one
 SELECT u.id, u.org_id, u.email, u.name, u.role, u.is_active, u.session_version,
        o.slug AS org_slug, o.name AS org_name, o.is_staff AS org_is_staff,

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"unicode"
@@ -98,8 +97,6 @@ func (f usersFilter) query() url.Values {
 	}
 	return v
 }
-
-var slugPattern = regexp.MustCompile(`^[a-z0-9-]{1,40}$`)
 
 // parse checks the filter and turns it into the query's parameters; it fetches one
 // row more than a page, to know whether there is a next page.

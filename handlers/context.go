@@ -39,6 +39,9 @@ type Workspace struct {
 	Name  string
 	// StaffVisit is true when JusB staff view another organization's workspace.
 	StaffVisit bool
+	// Archived is true for an archived organization, which only staff may open, to
+	// read only.
+	Archived bool
 	// IsStaff is true in the workspace of JusB's own organization.
 	IsStaff bool
 }

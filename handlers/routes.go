@@ -83,12 +83,11 @@ func (s *Server) Routes() []Route {
 		rt("POST", "/signin", Public, s.signIn).withLimit(s.signInLimitByIP()),
 		rt("POST", "/signout", Public, s.signOut),
 
-		rt("GET", "/admin", Staff, s.adminHome),
-
 		rt("GET", "/o/{slug}", Member, s.dashboard),
 	}
 	for _, area := range [][]Route{s.threadRoutes(), s.fileRoutes(), s.taskRoutes(),
-		s.activityRoutes(), s.peopleRoutes(), s.invitationRoutes(), s.adminUserRoutes()} {
+		s.activityRoutes(), s.adminRoutes(), s.peopleRoutes(), s.invitationRoutes(),
+		s.adminUserRoutes()} {
 		routes = append(routes, area...)
 	}
 	return routes
@@ -192,7 +191,7 @@ func (s *Server) enterWorkspace(_ http.ResponseWriter, r *http.Request, a Access
 	case v.IsStaff() && v.slugOrg != nil && v.slugOrg.Slug == slug:
 		org := v.slugOrg
 		ws = Workspace{OrgID: org.ID, Slug: org.Slug, Name: org.Name, StaffVisit: true,
-			IsStaff: org.IsStaff}
+			Archived: org.ArchivedAt != nil, IsStaff: org.IsStaff}
 	default:
 		return nil, errNotFound
 	}
@@ -200,6 +199,11 @@ func (s *Server) enterWorkspace(_ http.ResponseWriter, r *http.Request, a Access
 	if a == ClientAdmin && v.Role != RoleClientAdmin && !v.IsStaff() {
 		return nil, &httpError{status: http.StatusForbidden,
 			message: "Only the organization's administrators may do this"}
+	}
+	if ws.StaffVisit {
+		if err := s.staffVisit(r, v, ws); err != nil {
+			return nil, err
+		}
 	}
 	return r.WithContext(withWorkspace(ctx, ws)), nil
 }

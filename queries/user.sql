@@ -47,3 +47,10 @@ WHERE org_id = @org_id AND id = @id;
 UPDATE app_user
 SET last_sign_in_at = now()
 WHERE org_id = @org_id AND id = @id;
+
+-- name: EndOrganizationSessions :exec
+-- EndOrganizationSessions raises the session version of every member of the
+-- organization, which ends all their sessions at their next request (archiving).
+UPDATE app_user
+SET session_version = session_version + 1
+WHERE org_id = @org_id;
