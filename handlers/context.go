@@ -24,6 +24,8 @@ type Viewer struct {
 	Role    string
 	OrgSlug string
 	OrgName string
+	// TwoFactor says whether the user signs in with a second factor (TOTP).
+	TwoFactor bool
 	// slugOrg is the organization named by the request's /o/{slug}, read with the
 	// user; nil when there is none or no such slug.
 	slugOrg *db.Organization

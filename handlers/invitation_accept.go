@@ -14,6 +14,7 @@ import (
 
 	"github.com/jusb/portal/components"
 	"github.com/jusb/portal/db"
+	"github.com/jusb/portal/handlers/password"
 )
 
 // invitationRoutes declares the page that accepts an invitation, open to anyone with
@@ -42,7 +43,7 @@ func (s *Server) acceptInvitationPage(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	form := components.AcceptForm{Token: token, OrgName: inv.OrgName, Email: inv.Email,
-		Role: inv.Role, Errors: map[string]string{}}
+		Role: inv.Role, MinLength: password.MinLength, Errors: map[string]string{}}
 	s.render(w, r, http.StatusOK, components.AcceptPage(s.pageFor(r, "Join "+inv.OrgName),
 		form), nil)
 	return nil
@@ -65,7 +66,7 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) error 
 
 	form := components.AcceptForm{Token: token, OrgName: inv.OrgName, Email: inv.Email,
 		Role: inv.Role, Name: strings.TrimSpace(r.PostFormValue("name")),
-		Errors: map[string]string{}}
+		MinLength: password.MinLength, Errors: map[string]string{}}
 	pw := r.PostFormValue("password")
 	checkAccept(form, pw)
 	if len(form.Errors) > 0 {
@@ -90,7 +91,7 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) error 
 		slog.String("user_id", user.ID.String()), slog.String("org_id", user.OrgID.String()),
 		slog.String("invitation_id", inv.ID.String()))
 
-	if err := s.startSession(w, r, user); err != nil {
+	if err := s.startSession(w, r, user, ""); err != nil {
 		return err
 	}
 	http.Redirect(w, r, homeURL(Viewer{Role: user.Role, OrgSlug: user.OrgSlug}),
@@ -172,7 +173,7 @@ func checkAccept(form components.AcceptForm, pw string) {
 	case !utf8.ValidString(form.Name) || strings.ContainsFunc(form.Name, unicode.IsControl):
 		form.Errors["name"] = "Your name has characters that cannot be shown."
 	}
-	if err := validatePassword(pw, form.Email, form.Name); err != nil {
+	if err := password.Validate(pw, form.Email, form.Name); err != nil {
 		form.Errors["password"] = sentence(err.Error())
 	}
 }

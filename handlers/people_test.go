@@ -75,7 +75,7 @@ func acceptForm(token, name, pw string) url.Values {
 	return url.Values{"token": {token}, "name": {name}, "password": {pw}}
 }
 
-const newPassword = "a long and quiet evening"
+const chosenPassword = "a long and quiet evening"
 
 // TestInvitationAccepted follows an invitation from the form to the workspace: a
 // client_admin invites, the invited person opens the link, chooses a name and a
@@ -106,7 +106,7 @@ func TestInvitationAccepted(t *testing.T) {
 	}
 	before := erin.cookie(sessionCookieName)
 
-	done := erin.post("/invitations/accept", acceptForm(token, "Erin Evans", newPassword))
+	done := erin.post("/invitations/accept", acceptForm(token, "Erin Evans", chosenPassword))
 	if done.StatusCode != http.StatusSeeOther || done.Header.Get("Location") != "/o/acme" {
 		t.Fatalf("accept: status %d, location %q, body %s", done.StatusCode,
 			done.Header.Get("Location"), done.body)
@@ -128,7 +128,7 @@ func TestInvitationAccepted(t *testing.T) {
 			t.Errorf("no %s in Acme's activity log", action)
 		}
 	}
-	if fresh := env.client().signIn(email, newPassword); fresh.StatusCode != http.StatusSeeOther {
+	if fresh := env.client().signIn(email, chosenPassword); fresh.StatusCode != http.StatusSeeOther {
 		t.Errorf("sign-in with the chosen password: status %d", fresh.StatusCode)
 	}
 
@@ -137,7 +137,7 @@ func TestInvitationAccepted(t *testing.T) {
 		if got := again.get("/invitations/accept?token=" + token); got.StatusCode != http.StatusGone {
 			t.Errorf("GET: status %d, want 410", got.StatusCode)
 		}
-		got := again.post("/invitations/accept", acceptForm(token, "Mallory", newPassword))
+		got := again.post("/invitations/accept", acceptForm(token, "Mallory", chosenPassword))
 		if got.StatusCode != http.StatusGone {
 			t.Errorf("POST: status %d, want 410", got.StatusCode)
 		}
@@ -188,7 +188,7 @@ func TestResendOverSMTP(t *testing.T) {
 		http.StatusGone {
 		t.Errorf("first link after the resend: status %d, want 410", got.StatusCode)
 	}
-	got = env.client().post("/invitations/accept", acceptForm(second, "Gus", newPassword))
+	got = env.client().post("/invitations/accept", acceptForm(second, "Gus", chosenPassword))
 	if got.StatusCode != http.StatusSeeOther {
 		t.Errorf("second link: status %d, want 303", got.StatusCode)
 	}
@@ -236,7 +236,7 @@ func TestInvitationLinksThatCannotBeUsed(t *testing.T) {
 		{"used", func(t *testing.T, email string) string {
 			token := issueToken(t, env, email)
 			got := env.client().post("/invitations/accept",
-				acceptForm(token, "First Person", newPassword))
+				acceptForm(token, "First Person", chosenPassword))
 			if got.StatusCode != http.StatusSeeOther {
 				t.Fatalf("first use: status %d", got.StatusCode)
 			}
@@ -253,7 +253,7 @@ func TestInvitationLinksThatCannotBeUsed(t *testing.T) {
 
 			c := env.client()
 			page := c.get("/invitations/accept?token=" + url.QueryEscape(token))
-			post := c.post("/invitations/accept", acceptForm(token, "Someone", newPassword))
+			post := c.post("/invitations/accept", acceptForm(token, "Someone", chosenPassword))
 			for _, got := range []response{page, post} {
 				if got.StatusCode != http.StatusGone {
 					t.Errorf("status %d, want 410", got.StatusCode)
@@ -294,9 +294,10 @@ func TestAcceptFormRefusals(t *testing.T) {
 	token := issueToken(t, env, "fay@acme.example")
 
 	tests := []struct{ name, who, pw, want string }{
-		{"no name", " ", newPassword, "Enter your name."},
-		{"short password", "Fay", "short", "at least 12 characters"},
-		{"control character", "Fay\x07", newPassword, "cannot be shown"},
+		{"no name", " ", chosenPassword, "Enter your name."},
+		{"short password", "Fay", "short", "at least 8 characters"},
+		{"password is the address", "Fay", "fay@acme.example", "not your e-mail address"},
+		{"control character", "Fay\x07", chosenPassword, "cannot be shown"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -311,7 +312,7 @@ func TestAcceptFormRefusals(t *testing.T) {
 	if n := queryInt(t, env, `SELECT count(*) FROM app_user WHERE email = 'fay@acme.example'`); n != 0 {
 		t.Errorf("%d users created", n)
 	}
-	got := env.client().post("/invitations/accept", acceptForm(token, "Fay", newPassword))
+	got := env.client().post("/invitations/accept", acceptForm(token, "Fay", chosenPassword))
 	if got.StatusCode != http.StatusSeeOther {
 		t.Errorf("after the refusals the link should still work: status %d", got.StatusCode)
 	}

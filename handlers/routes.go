@@ -20,6 +20,9 @@ type Access int
 const (
 	// Public routes are open to anyone, signed in or not.
 	Public Access = iota + 1
+	// Account routes are open to anyone signed in, of any organization; they act on
+	// the signed-in user's own account only.
+	Account
 	// Member routes live under /o/{slug} and are open to the organization's members
 	// and to JusB staff.
 	Member
@@ -33,6 +36,8 @@ func (a Access) String() string {
 	switch a {
 	case Public:
 		return "public"
+	case Account:
+		return "account"
 	case Member:
 		return "member"
 	case ClientAdmin:
@@ -54,6 +59,9 @@ type Route struct {
 	limit func(http.Handler) http.Handler
 	// maxBody, if set, replaces the 1 MiB cap on the request body (uploads).
 	maxBody int64
+	// beforeEnrolment lets staff without two-factor sign-in use the route; every
+	// other route that is not Public sends them to enrol first.
+	beforeEnrolment bool
 }
 
 func rt(method, pattern string, a Access, h handlerFunc) Route {
@@ -86,8 +94,8 @@ func (s *Server) Routes() []Route {
 		rt("GET", "/o/{slug}", Member, s.dashboard),
 	}
 	for _, area := range [][]Route{s.threadRoutes(), s.fileRoutes(), s.taskRoutes(),
-		s.activityRoutes(), s.adminRoutes(), s.peopleRoutes(), s.invitationRoutes(),
-		s.adminUserRoutes()} {
+		s.activityRoutes(), s.adminRoutes(), s.accountRoutes(), s.peopleRoutes(),
+		s.invitationRoutes(), s.adminUserRoutes()} {
 		routes = append(routes, area...)
 	}
 	return routes
@@ -120,6 +128,9 @@ func (s *Server) Handler() http.Handler {
 
 	for _, rt := range routes {
 		h := s.guard(rt.Access, s.adapt(rt.handle))
+		if rt.Access != Public && !rt.beforeEnrolment {
+			h = s.requireStaffTwoFactor(h)
+		}
 		if rt.limit != nil {
 			h = rt.limit(h)
 		}
@@ -133,6 +144,14 @@ func (s *Server) guard(a Access, next http.Handler) http.Handler {
 	switch a {
 	case Public:
 		return next
+	case Account:
+		return s.adaptMiddleware(func(w http.ResponseWriter, r *http.Request) (*http.Request,
+			error) {
+			if _, ok := ViewerFrom(r.Context()); !ok {
+				return nil, errSignInRequired
+			}
+			return r, nil
+		}, next)
 	case Member, ClientAdmin:
 		return s.adaptMiddleware(func(w http.ResponseWriter, r *http.Request) (*http.Request,
 			error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -68,6 +69,8 @@ func TestAccessMatrix(t *testing.T) {
 	}
 	ids := fixtureIDs(t, env)
 	want := map[Access]map[actor]int{
+		Account: {anonymous: 303, acmeClient: 200, acmeAdmin: 200, globexAdmin: 200,
+			staffActor: 200},
 		Member: {anonymous: 303, acmeClient: 200, acmeAdmin: 200, globexAdmin: 404,
 			staffActor: 200},
 		ClientAdmin: {anonymous: 303, acmeClient: 403, acmeAdmin: 200, globexAdmin: 404,
@@ -89,7 +92,8 @@ func TestAccessMatrix(t *testing.T) {
 				}
 				// Pages carry the banner; a download (not HTML) cannot.
 				isPage := strings.HasPrefix(got.Header.Get("Content-Type"), "text/html")
-				if a == staffActor && rt.Access != Staff && isPage &&
+				inWorkspace := rt.Access != Staff && rt.Access != Account
+				if a == staffActor && inWorkspace && isPage &&
 					!strings.Contains(got.body, `data-testid="staff-banner"`) {
 					t.Error("no staff banner in a client's workspace")
 				}
@@ -170,6 +174,20 @@ func TestTenantIsolation(t *testing.T) {
 		})
 	}
 
+	// Account routes name no organization and no ID: whatever a member of Globex sends
+	// them acts on their own account only.
+	for _, rt := range env.srv.Routes() {
+		if rt.Access != Account {
+			continue
+		}
+		if rt.Method == http.MethodGet {
+			intruder.get(rt.Pattern)
+		} else {
+			intruder.post(rt.Pattern, url.Values{"org_id": {env.fix.Acme.ID.String()},
+				"code": {"000000"}, "password": {testPassword}})
+		}
+	}
+
 	if after := tenantSnapshot(t, env, "acme"); after != before {
 		t.Errorf("Acme's data changed:\nbefore %s\nafter  %s", before, after)
 	}
@@ -214,7 +232,7 @@ func tenantSnapshot(t *testing.T, env *testEnv, slug string) string {
 	conn := env.staffConn()
 	for _, table := range []string{"app_user", "thread", "message", "file",
 		"message_attachment", "task", "task_note", "activity", "thread_read", "invitation",
-		"password_reset", "outbox"} {
+		"password_reset", "outbox", "user_totp", "recovery_code"} {
 		var digest string
 		err := conn.QueryRow(context.Background(), fmt.Sprintf(`SELECT count(*) || ':' ||
 			coalesce(md5(string_agg(t::text, ',' ORDER BY t::text)), '')

@@ -40,10 +40,16 @@ var (
 // The subject is the "subject" template that the text file defines.
 func Render(name string, data any) (subject, text, html string, err error) {
 	var buf bytes.Buffer
-	t := textTemplates.Lookup(name + ".txt")
-	if t == nil {
+	if textTemplates.Lookup(name+".txt") == nil {
 		return "", "", "", fmt.Errorf("render %s: no text template", name)
 	}
+	// Each file is parsed on its own, so that its "subject" is its own: in one set
+	// shared by all files, the last file's definition would win.
+	t, err := texttemplate.ParseFS(templates, "templates/"+name+".txt")
+	if err != nil {
+		return "", "", "", fmt.Errorf("render %s: %w", name, err)
+	}
+	t = t.Lookup(name + ".txt")
 	if err := t.Execute(&buf, data); err != nil {
 		return "", "", "", fmt.Errorf("render %s text: %w", name, err)
 	}
