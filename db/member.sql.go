@@ -59,7 +59,8 @@ func (q *Queries) CreateInvitedUser(ctx context.Context, arg CreateInvitedUserPa
 
 const getUserGlobal = `-- name: GetUserGlobal :one
 SELECT u.id, u.org_id, u.email, u.name, u.role, u.is_active, u.last_sign_in_at,
-       o.name AS org_name, o.slug AS org_slug, o.is_staff AS org_is_staff
+       o.name AS org_name, o.slug AS org_slug, o.is_staff AS org_is_staff,
+       o.archived_at AS org_archived_at
 FROM app_user u
 JOIN organization o ON o.id = u.org_id
 WHERE u.id = $1
@@ -70,19 +71,21 @@ type GetUserGlobalParams struct {
 }
 
 type GetUserGlobalRow struct {
-	ID           uuid.UUID
-	OrgID        OrgID
-	Email        string
-	Name         string
-	Role         string
-	IsActive     bool
-	LastSignInAt *time.Time
-	OrgName      string
-	OrgSlug      string
-	OrgIsStaff   bool
+	ID            uuid.UUID
+	OrgID         OrgID
+	Email         string
+	Name          string
+	Role          string
+	IsActive      bool
+	LastSignInAt  *time.Time
+	OrgName       string
+	OrgSlug       string
+	OrgIsStaff    bool
+	OrgArchivedAt *time.Time
 }
 
-// GetUserGlobal is one row of the staff's user list.
+// GetUserGlobal is one row of the staff's user list, and whether its organization is
+// archived (then read-only).
 func (q *Queries) GetUserGlobal(ctx context.Context, arg GetUserGlobalParams) (GetUserGlobalRow, error) {
 	row := q.db.QueryRow(ctx, getUserGlobal, arg.ID)
 	var i GetUserGlobalRow
@@ -97,6 +100,7 @@ func (q *Queries) GetUserGlobal(ctx context.Context, arg GetUserGlobalParams) (G
 		&i.OrgName,
 		&i.OrgSlug,
 		&i.OrgIsStaff,
+		&i.OrgArchivedAt,
 	)
 	return i, err
 }

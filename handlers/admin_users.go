@@ -196,6 +196,9 @@ func (s *Server) changeUser(action string) handlerFunc {
 		if err != nil {
 			return fmt.Errorf("find user %s: %w", id, err)
 		}
+		if u.OrgArchivedAt != nil {
+			return errArchivedReadOnly
+		}
 
 		org := memberOrg{ID: u.OrgID, IsStaff: u.OrgIsStaff}
 		out, err := s.applyMemberChange(r, org, id, memberChangeFrom(r, action))

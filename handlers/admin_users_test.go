@@ -122,6 +122,12 @@ func TestAdminUserActions(t *testing.T) {
 	if got.StatusCode != http.StatusUnprocessableEntity {
 		t.Errorf("staff deactivating themselves: status %d, want 422", got.StatusCode)
 	}
+	env.exec(t, `UPDATE organization SET archived_at = now() WHERE slug = 'acme'`)
+	got = staff.post("/admin/users/"+env.fix.Bob.ID.String()+"/deactivate", nil, htmx...)
+	if got.StatusCode != http.StatusForbidden || memberState(t, env, env.fix.Bob.ID) !=
+		"client active=true" {
+		t.Errorf("archived organization: status %d, want 403 and no change", got.StatusCode)
+	}
 	if got := staff.post("/admin/users/not-an-id/deactivate", nil); got.StatusCode != 404 {
 		t.Errorf("malformed ID: status %d, want 404", got.StatusCode)
 	}

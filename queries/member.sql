@@ -72,9 +72,11 @@ ORDER BY u.email
 LIMIT @max_rows;
 
 -- name: GetUserGlobal :one
--- GetUserGlobal is one row of the staff's user list.
+-- GetUserGlobal is one row of the staff's user list, and whether its organization is
+-- archived (then read-only).
 SELECT u.id, u.org_id, u.email, u.name, u.role, u.is_active, u.last_sign_in_at,
-       o.name AS org_name, o.slug AS org_slug, o.is_staff AS org_is_staff
+       o.name AS org_name, o.slug AS org_slug, o.is_staff AS org_is_staff,
+       o.archived_at AS org_archived_at
 FROM app_user u
 JOIN organization o ON o.id = u.org_id
 WHERE u.id = @id;
