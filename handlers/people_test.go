@@ -128,16 +128,18 @@ func TestInvitationAccepted(t *testing.T) {
 			t.Errorf("no %s in Acme's activity log", action)
 		}
 	}
-	if fresh := env.client().signIn(email, chosenPassword); fresh.StatusCode != http.StatusSeeOther {
+	fresh := env.client().signIn(email, chosenPassword)
+	if fresh.StatusCode != http.StatusSeeOther {
 		t.Errorf("sign-in with the chosen password: status %d", fresh.StatusCode)
 	}
 
 	t.Run("the link works once", func(t *testing.T) {
 		again := env.client()
-		if got := again.get("/invitations/accept?token=" + token); got.StatusCode != http.StatusGone {
+		got := again.get("/invitations/accept?token=" + token)
+		if got.StatusCode != http.StatusGone {
 			t.Errorf("GET: status %d, want 410", got.StatusCode)
 		}
-		got := again.post("/invitations/accept", acceptForm(token, "Mallory", chosenPassword))
+		got = again.post("/invitations/accept", acceptForm(token, "Mallory", chosenPassword))
 		if got.StatusCode != http.StatusGone {
 			t.Errorf("POST: status %d, want 410", got.StatusCode)
 		}
@@ -309,7 +311,8 @@ func TestAcceptFormRefusals(t *testing.T) {
 			}
 		})
 	}
-	if n := queryInt(t, env, `SELECT count(*) FROM app_user WHERE email = 'fay@acme.example'`); n != 0 {
+	if n := queryInt(t, env,
+		`SELECT count(*) FROM app_user WHERE email = 'fay@acme.example'`); n != 0 {
 		t.Errorf("%d users created", n)
 	}
 	got := env.client().post("/invitations/accept", acceptForm(token, "Fay", chosenPassword))
