@@ -31,6 +31,13 @@ var actionLabels = map[string]string{
 	"organization.archived":         "archived the organization",
 	"organization.restored":         "restored the organization",
 	"staff.visited":                 "opened the workspace as staff",
+	"invitation.sent":               "invited",
+	"invitation.resent":             "sent the invitation again to",
+	"invitation.revoked":            "revoked the invitation of",
+	"invitation.accepted":           "accepted the invitation",
+	"user.role_changed":             "changed the role of",
+	"user.deactivated":              "deactivated",
+	"user.reactivated":              "reactivated",
 }
 
 // ActionLabel words an activity action for people.

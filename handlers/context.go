@@ -44,6 +44,8 @@ type Workspace struct {
 	// Archived is true for an archived organization, which only staff may open, to
 	// read only.
 	Archived bool
+	// IsStaff is true in the workspace of JusB's own organization.
+	IsStaff bool
 }
 
 type ctxKey int

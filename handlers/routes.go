@@ -94,7 +94,8 @@ func (s *Server) Routes() []Route {
 		rt("GET", "/o/{slug}", Member, s.dashboard),
 	}
 	for _, area := range [][]Route{s.threadRoutes(), s.fileRoutes(), s.taskRoutes(),
-		s.activityRoutes(), s.adminRoutes(), s.accountRoutes()} {
+		s.activityRoutes(), s.adminRoutes(), s.accountRoutes(), s.peopleRoutes(),
+		s.invitationRoutes(), s.adminUserRoutes()} {
 		routes = append(routes, area...)
 	}
 	return routes
@@ -205,11 +206,11 @@ func (s *Server) enterWorkspace(_ http.ResponseWriter, r *http.Request, a Access
 	var ws Workspace
 	switch {
 	case slug == v.OrgSlug:
-		ws = Workspace{OrgID: v.OrgID, Slug: v.OrgSlug, Name: v.OrgName}
+		ws = Workspace{OrgID: v.OrgID, Slug: v.OrgSlug, Name: v.OrgName, IsStaff: v.IsStaff()}
 	case v.IsStaff() && v.slugOrg != nil && v.slugOrg.Slug == slug:
 		org := v.slugOrg
 		ws = Workspace{OrgID: org.ID, Slug: org.Slug, Name: org.Name, StaffVisit: true,
-			Archived: org.ArchivedAt != nil}
+			Archived: org.ArchivedAt != nil, IsStaff: org.IsStaff}
 	default:
 		return nil, errNotFound
 	}
