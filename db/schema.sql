@@ -160,6 +160,15 @@ $$;
 
 
 --
+-- Name: app_invitation_token_hash(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.app_invitation_token_hash() RETURNS bytea
+    LANGUAGE sql STABLE
+    AS $$ SELECT decode(NULLIF(current_setting('app.invitation_token_hash', true), ''), 'hex') $$;
+
+
+--
 -- Name: app_org_id(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1414,6 +1423,13 @@ ALTER TABLE public.file ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.invitation ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: invitation invitation_token; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY invitation_token ON public.invitation FOR SELECT TO portal_app USING ((token_hash = public.app_invitation_token_hash()));
+
+
+--
 -- Name: message; Type: ROW SECURITY; Schema: public; Owner: -
 --
 
@@ -1757,4 +1773,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261203110300'),
     ('20261203120000'),
     ('20261203120100'),
+    ('20261203120200'),
     ('20261203120300');
