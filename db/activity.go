@@ -107,21 +107,31 @@ func (s *Store) LoadActivityLog(ctx context.Context, org OrgID, q ActivityQuery)
 	return log, nil
 }
 
-// pageEnd cuts the rows ListActivity returned for a page of size rows: the entries to
-// show, and where the next page starts, if anywhere. The rows are the page, plus one
-// more entry if there are older ones, or plus the last entry a stopped search read.
-func pageEnd(got []ListActivityRow, rows int32) ([]ListActivityRow, *ActivityCursor, bool) {
-	if n := len(got); n > 0 && !got[n-1].Matched {
-		last := got[n-1]
-		return got[:n-1], &ActivityCursor{At: last.CreatedAt, ID: last.ID}, true
+// pageEnd cuts the rows ListActivity (or ListActivityGlobal) returned for a page of
+// size rows: the entries to show, and where the next page starts, if anywhere. The rows
+// are the page, plus one more entry if there are older ones, or plus the last entry a
+// stopped search read.
+func pageEnd[T pageRow](got []T, rows int32) ([]T, *ActivityCursor, bool) {
+	if n := len(got); n > 0 && !got[n-1].matched() {
+		c := got[n-1].cursor()
+		return got[:n-1], &c, true
 	}
 	if len(got) <= int(rows) {
 		return got, nil, false
 	}
 	got = got[:rows]
-	last := got[rows-1]
-	return got, &ActivityCursor{At: last.CreatedAt, ID: last.ID}, false
+	c := got[rows-1].cursor()
+	return got, &c, false
 }
+
+// pageRow is an entry of a page of the log, in the workspace or across organizations.
+type pageRow interface {
+	cursor() ActivityCursor
+	matched() bool
+}
+
+func (e ListActivityRow) cursor() ActivityCursor { return ActivityCursor{e.CreatedAt, e.ID} }
+func (e ListActivityRow) matched() bool          { return e.Matched }
 
 // exportTimeout bounds an export's statement, which lasts as long as the client takes
 // to download the rows.
@@ -207,10 +217,13 @@ func (f ActivityFilter) params(org OrgID) ListActivityParams {
 		Action: f.Action, TargetType: f.TargetType, Since: f.Since, Until: f.Until}
 }
 
-// args lists the parameters as the query's $1, $2, ... take them. sqlc declares a
-// Params struct's fields in that order, so reading them in turn keeps the two in step
+// args lists the parameters as the query's $1, $2, ... take them.
+func (p ListActivityParams) args() []any { return paramArgs(p) }
+
+// paramArgs lists the fields of a sqlc Params struct in order. sqlc declares them in
+// the order of the query's $1, $2, ..., so reading them in turn keeps the two in step
 // when the query changes, where a hand-written list could swap Since and Until unseen.
-func (p ListActivityParams) args() []any {
+func paramArgs(p any) []any {
 	v := reflect.ValueOf(p)
 	out := make([]any, v.NumField())
 	for i := range out {

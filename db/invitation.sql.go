@@ -12,6 +12,29 @@ import (
 	"github.com/google/uuid"
 )
 
+const acceptInvitation = `-- name: AcceptInvitation :one
+UPDATE invitation
+SET accepted_at = now()
+WHERE org_id = $1 AND id = $2 AND token_hash = $3
+  AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()
+RETURNING id
+`
+
+type AcceptInvitationParams struct {
+	OrgID     OrgID
+	ID        uuid.UUID
+	TokenHash []byte
+}
+
+// AcceptInvitation marks an invitation used, if it still may be: of two requests with
+// the same link, only one gets a row back.
+func (q *Queries) AcceptInvitation(ctx context.Context, arg AcceptInvitationParams) (uuid.UUID, error) {
+	row := q.db.QueryRow(ctx, acceptInvitation, arg.OrgID, arg.ID, arg.TokenHash)
+	var id uuid.UUID
+	err := row.Scan(&id)
+	return id, err
+}
+
 const createInvitation = `-- name: CreateInvitation :one
 INSERT INTO invitation (org_id, email, role, token_hash, invited_by, expires_at)
 VALUES ($1, $2, $3, $4, $5, $6)
@@ -41,6 +64,51 @@ func (q *Queries) CreateInvitation(ctx context.Context, arg CreateInvitationPara
 	var id uuid.UUID
 	err := row.Scan(&id)
 	return id, err
+}
+
+const getInvitationByTokenGlobal = `-- name: GetInvitationByTokenGlobal :one
+SELECT i.id, i.org_id, i.email, i.role, i.expires_at,
+       o.name AS org_name, o.slug AS org_slug,
+       (i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > now()
+        AND o.archived_at IS NULL)::boolean AS usable
+FROM invitation i
+JOIN organization o ON o.id = i.org_id
+WHERE i.token_hash = $1
+`
+
+type GetInvitationByTokenGlobalParams struct {
+	TokenHash []byte
+}
+
+type GetInvitationByTokenGlobalRow struct {
+	ID        uuid.UUID
+	OrgID     OrgID
+	Email     string
+	Role      string
+	ExpiresAt time.Time
+	OrgName   string
+	OrgSlug   string
+	Usable    bool
+}
+
+// GetInvitationByTokenGlobal finds an invitation by its token's hash before its
+// organization is known; it runs only inside Store.ForInvitation, whose row-level
+// security shows just the invitation with this hash. usable is false once it has been
+// accepted, revoked or has expired, or when its organization is archived.
+func (q *Queries) GetInvitationByTokenGlobal(ctx context.Context, arg GetInvitationByTokenGlobalParams) (GetInvitationByTokenGlobalRow, error) {
+	row := q.db.QueryRow(ctx, getInvitationByTokenGlobal, arg.TokenHash)
+	var i GetInvitationByTokenGlobalRow
+	err := row.Scan(
+		&i.ID,
+		&i.OrgID,
+		&i.Email,
+		&i.Role,
+		&i.ExpiresAt,
+		&i.OrgName,
+		&i.OrgSlug,
+		&i.Usable,
+	)
+	return i, err
 }
 
 const getInvitationForMail = `-- name: GetInvitationForMail :one
@@ -84,6 +152,158 @@ func (q *Queries) GetInvitationForMail(ctx context.Context, arg GetInvitationFor
 	return i, err
 }
 
+const listPendingInvitations = `-- name: ListPendingInvitations :many
+SELECT i.id, i.email, i.role, i.expires_at, i.created_at,
+       (i.expires_at <= now())::boolean AS expired,
+       coalesce(u.name, '')::text AS invited_by_name
+FROM invitation i
+LEFT JOIN app_user u ON u.id = i.invited_by
+WHERE i.org_id = $1 AND i.accepted_at IS NULL AND i.revoked_at IS NULL
+ORDER BY i.created_at DESC, i.id
+`
+
+type ListPendingInvitationsParams struct {
+	OrgID OrgID
+}
+
+type ListPendingInvitationsRow struct {
+	ID            uuid.UUID
+	Email         string
+	Role          string
+	ExpiresAt     time.Time
+	CreatedAt     time.Time
+	Expired       bool
+	InvitedByName string
+}
+
+// ListPendingInvitations returns the invitations neither accepted nor revoked, newest
+// first; expired ones too, so that they can be resent or revoked.
+func (q *Queries) ListPendingInvitations(ctx context.Context, arg ListPendingInvitationsParams) ([]ListPendingInvitationsRow, error) {
+	rows, err := q.db.Query(ctx, listPendingInvitations, arg.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListPendingInvitationsRow{}
+	for rows.Next() {
+		var i ListPendingInvitationsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Email,
+			&i.Role,
+			&i.ExpiresAt,
+			&i.CreatedAt,
+			&i.Expired,
+			&i.InvitedByName,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const lockInvitation = `-- name: LockInvitation :one
+SELECT i.id, i.email, i.role, i.expires_at, i.created_at, i.accepted_at, i.revoked_at,
+       (i.expires_at <= now())::boolean AS expired,
+       coalesce(u.name, '')::text AS invited_by_name
+FROM invitation i
+LEFT JOIN app_user u ON u.id = i.invited_by
+WHERE i.org_id = $1 AND i.id = $2
+FOR UPDATE OF i
+`
+
+type LockInvitationParams struct {
+	OrgID OrgID
+	ID    uuid.UUID
+}
+
+type LockInvitationRow struct {
+	ID            uuid.UUID
+	Email         string
+	Role          string
+	ExpiresAt     time.Time
+	CreatedAt     time.Time
+	AcceptedAt    *time.Time
+	RevokedAt     *time.Time
+	Expired       bool
+	InvitedByName string
+}
+
+func (q *Queries) LockInvitation(ctx context.Context, arg LockInvitationParams) (LockInvitationRow, error) {
+	row := q.db.QueryRow(ctx, lockInvitation, arg.OrgID, arg.ID)
+	var i LockInvitationRow
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.Role,
+		&i.ExpiresAt,
+		&i.CreatedAt,
+		&i.AcceptedAt,
+		&i.RevokedAt,
+		&i.Expired,
+		&i.InvitedByName,
+	)
+	return i, err
+}
+
+const renewInvitation = `-- name: RenewInvitation :one
+UPDATE invitation
+SET token_hash = $1, expires_at = now() + interval '7 days'
+WHERE org_id = $2 AND id = $3
+RETURNING id, email, role, expires_at, created_at, (expires_at <= now())::boolean AS expired
+`
+
+type RenewInvitationParams struct {
+	TokenHash []byte
+	OrgID     OrgID
+	ID        uuid.UUID
+}
+
+type RenewInvitationRow struct {
+	ID        uuid.UUID
+	Email     string
+	Role      string
+	ExpiresAt time.Time
+	CreatedAt time.Time
+	Expired   bool
+}
+
+// RenewInvitation gives an invitation a new token hash, which makes every link sent
+// so far worthless at once, and seven more days.
+func (q *Queries) RenewInvitation(ctx context.Context, arg RenewInvitationParams) (RenewInvitationRow, error) {
+	row := q.db.QueryRow(ctx, renewInvitation, arg.TokenHash, arg.OrgID, arg.ID)
+	var i RenewInvitationRow
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.Role,
+		&i.ExpiresAt,
+		&i.CreatedAt,
+		&i.Expired,
+	)
+	return i, err
+}
+
+const revokeInvitation = `-- name: RevokeInvitation :exec
+UPDATE invitation
+SET revoked_at = now()
+WHERE org_id = $1 AND id = $2
+`
+
+type RevokeInvitationParams struct {
+	OrgID OrgID
+	ID    uuid.UUID
+}
+
+func (q *Queries) RevokeInvitation(ctx context.Context, arg RevokeInvitationParams) error {
+	_, err := q.db.Exec(ctx, revokeInvitation, arg.OrgID, arg.ID)
+	return err
+}
+
 const setInvitationToken = `-- name: SetInvitationToken :exec
 UPDATE invitation SET token_hash = $1 WHERE org_id = $2 AND id = $3
 `
@@ -96,5 +316,35 @@ type SetInvitationTokenParams struct {
 
 func (q *Queries) SetInvitationToken(ctx context.Context, arg SetInvitationTokenParams) error {
 	_, err := q.db.Exec(ctx, setInvitationToken, arg.TokenHash, arg.OrgID, arg.ID)
+	return err
+}
+
+const upsertDemoInvitationGlobal = `-- name: UpsertDemoInvitationGlobal :exec
+INSERT INTO invitation (org_id, email, role, token_hash, invited_by, expires_at)
+VALUES ($1, $2, $3, $4, $5, now() + interval '7 days')
+ON CONFLICT (org_id, email) WHERE accepted_at IS NULL AND revoked_at IS NULL
+DO UPDATE SET expires_at = EXCLUDED.expires_at
+WHERE invitation.expires_at < now() + interval '1 day'
+`
+
+type UpsertDemoInvitationGlobalParams struct {
+	OrgID     OrgID
+	Email     string
+	Role      string
+	TokenHash []byte
+	InvitedBy *uuid.UUID
+}
+
+// UpsertDemoInvitationGlobal keeps one pending invitation for the demo data: a new
+// one valid for seven days, or the one there, given seven days again when it has less
+// than a day left. Its token is random and sent to nobody.
+func (q *Queries) UpsertDemoInvitationGlobal(ctx context.Context, arg UpsertDemoInvitationGlobalParams) error {
+	_, err := q.db.Exec(ctx, upsertDemoInvitationGlobal,
+		arg.OrgID,
+		arg.Email,
+		arg.Role,
+		arg.TokenHash,
+		arg.InvitedBy,
+	)
 	return err
 }

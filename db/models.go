@@ -122,6 +122,15 @@ type PasswordReset struct {
 	CreatedAt time.Time
 }
 
+type RecoveryCode struct {
+	ID        uuid.UUID
+	OrgID     OrgID
+	UserID    uuid.UUID
+	CodeHash  []byte
+	UsedAt    *time.Time
+	CreatedAt time.Time
+}
+
 type Session struct {
 	Token  string
 	Data   []byte
@@ -164,4 +173,12 @@ type ThreadRead struct {
 	ThreadID   uuid.UUID
 	UserID     uuid.UUID
 	LastReadAt time.Time
+}
+
+type UserTotp struct {
+	OrgID     OrgID
+	UserID    uuid.UUID
+	Secret    string
+	LastStep  *int64
+	EnabledAt time.Time
 }

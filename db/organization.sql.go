@@ -10,6 +10,32 @@ import (
 	"time"
 )
 
+const archiveOrganizationGlobal = `-- name: ArchiveOrganizationGlobal :one
+UPDATE organization SET archived_at = now()
+WHERE id = $1 AND archived_at IS NULL AND NOT is_staff
+RETURNING id, name, slug, is_staff, archived_at, created_at
+`
+
+type ArchiveOrganizationGlobalParams struct {
+	ID OrgID
+}
+
+// ArchiveOrganizationGlobal archives a client organization that is not archived yet;
+// the staff organization cannot be archived.
+func (q *Queries) ArchiveOrganizationGlobal(ctx context.Context, arg ArchiveOrganizationGlobalParams) (Organization, error) {
+	row := q.db.QueryRow(ctx, archiveOrganizationGlobal, arg.ID)
+	var i Organization
+	err := row.Scan(
+		&i.ID,
+		&i.Name,
+		&i.Slug,
+		&i.IsStaff,
+		&i.ArchivedAt,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
 const createOrganizationGlobal = `-- name: CreateOrganizationGlobal :one
 INSERT INTO organization (name, slug, is_staff)
 VALUES ($1, $2, $3)
@@ -34,6 +60,23 @@ func (q *Queries) CreateOrganizationGlobal(ctx context.Context, arg CreateOrgani
 		&i.CreatedAt,
 	)
 	return i, err
+}
+
+const emailInUseGlobal = `-- name: EmailInUseGlobal :one
+SELECT EXISTS (SELECT 1 FROM app_user u WHERE u.email = $1)::boolean AS in_use
+`
+
+type EmailInUseGlobalParams struct {
+	Email string
+}
+
+// EmailInUseGlobal reports whether any user of the portal has the address: addresses
+// are unique across organizations, so such a person cannot be invited to a new one.
+func (q *Queries) EmailInUseGlobal(ctx context.Context, arg EmailInUseGlobalParams) (bool, error) {
+	row := q.db.QueryRow(ctx, emailInUseGlobal, arg.Email)
+	var in_use bool
+	err := row.Scan(&in_use)
+	return in_use, err
 }
 
 const getOrganizationBySlugGlobal = `-- name: GetOrganizationBySlugGlobal :one
@@ -87,6 +130,129 @@ func (q *Queries) GetOrganizationGlobal(ctx context.Context, arg GetOrganization
 	return i, err
 }
 
+const listOrganizationChoicesGlobal = `-- name: ListOrganizationChoicesGlobal :many
+SELECT o.id, o.name, o.slug, o.archived_at
+FROM organization o
+ORDER BY o.is_staff DESC, o.name, o.id
+`
+
+type ListOrganizationChoicesGlobalRow struct {
+	ID         OrgID
+	Name       string
+	Slug       string
+	ArchivedAt *time.Time
+}
+
+// ListOrganizationChoicesGlobal lists every organization for a filter's select.
+func (q *Queries) ListOrganizationChoicesGlobal(ctx context.Context) ([]ListOrganizationChoicesGlobalRow, error) {
+	rows, err := q.db.Query(ctx, listOrganizationChoicesGlobal)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListOrganizationChoicesGlobalRow{}
+	for rows.Next() {
+		var i ListOrganizationChoicesGlobalRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Name,
+			&i.Slug,
+			&i.ArchivedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listOrganizationSummariesGlobal = `-- name: ListOrganizationSummariesGlobal :many
+SELECT o.id, o.name, o.slug, o.is_staff, o.archived_at, o.created_at,
+       m.members, t.threads, f.files, k.open_tasks,
+       (SELECT max(e.created_at) FROM activity e WHERE e.org_id = o.id)
+           AS last_activity_at
+FROM (SELECT p.id, p.name, p.slug, p.is_staff, p.archived_at, p.created_at
+      FROM organization p
+      WHERE ($1::text = '' OR p.slug = $1)
+        AND ($2::text = ''
+             OR strpos(lower(p.name), lower($2)) > 0
+             OR strpos(p.slug, lower($2)) > 0)
+      ORDER BY p.is_staff DESC, p.name, p.id
+      LIMIT $3) o
+CROSS JOIN LATERAL (SELECT count(*) AS members FROM app_user u
+                    WHERE u.org_id = o.id AND u.is_active) m
+CROSS JOIN LATERAL (SELECT count(*) AS threads FROM thread t WHERE t.org_id = o.id) t
+CROSS JOIN LATERAL (SELECT count(*) AS files FROM file f
+                    WHERE f.org_id = o.id AND f.deleted_at IS NULL) f
+CROSS JOIN LATERAL (SELECT count(*) AS open_tasks FROM task k
+                    WHERE k.org_id = o.id AND k.status IN ('open', 'in_progress')) k
+ORDER BY o.is_staff DESC, o.name, o.id
+`
+
+type ListOrganizationSummariesGlobalParams struct {
+	Slug    string
+	Search  string
+	MaxRows int32
+}
+
+type ListOrganizationSummariesGlobalRow struct {
+	ID             OrgID
+	Name           string
+	Slug           string
+	IsStaff        bool
+	ArchivedAt     *time.Time
+	CreatedAt      time.Time
+	Members        int64
+	Threads        int64
+	Files          int64
+	OpenTasks      int64
+	LastActivityAt interface{}
+}
+
+// ListOrganizationSummariesGlobal is the staff's table of organizations: those whose
+// name or slug contains search (any case; all when empty), the staff organization
+// first, then by name, at most max_rows, each with its counts and last activity; or
+// the one organization with the slug, when slug is not empty. One statement for the
+// page: the organizations of the page are chosen first, then each count is an index
+// probe into that organization's rows (lateral subqueries), so the work grows with the
+// page, not with the number of organizations.
+// last_activity_at is NULL for an organization whose log is empty (sqlc types it as
+// interface{}: pgx gives a time.Time or nil).
+func (q *Queries) ListOrganizationSummariesGlobal(ctx context.Context, arg ListOrganizationSummariesGlobalParams) ([]ListOrganizationSummariesGlobalRow, error) {
+	rows, err := q.db.Query(ctx, listOrganizationSummariesGlobal, arg.Slug, arg.Search, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListOrganizationSummariesGlobalRow{}
+	for rows.Next() {
+		var i ListOrganizationSummariesGlobalRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Name,
+			&i.Slug,
+			&i.IsStaff,
+			&i.ArchivedAt,
+			&i.CreatedAt,
+			&i.Members,
+			&i.Threads,
+			&i.Files,
+			&i.OpenTasks,
+			&i.LastActivityAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listOrganizationsGlobal = `-- name: ListOrganizationsGlobal :many
 SELECT o.id, o.name, o.slug, o.is_staff, o.archived_at, o.created_at,
        (SELECT count(*) FROM app_user u WHERE u.org_id = o.id AND u.is_active)::bigint
@@ -131,6 +297,55 @@ func (q *Queries) ListOrganizationsGlobal(ctx context.Context) ([]ListOrganizati
 		return nil, err
 	}
 	return items, nil
+}
+
+const renameOrganizationGlobal = `-- name: RenameOrganizationGlobal :one
+UPDATE organization SET name = $1
+WHERE id = $2
+RETURNING id, name, slug, is_staff, archived_at, created_at
+`
+
+type RenameOrganizationGlobalParams struct {
+	Name string
+	ID   OrgID
+}
+
+func (q *Queries) RenameOrganizationGlobal(ctx context.Context, arg RenameOrganizationGlobalParams) (Organization, error) {
+	row := q.db.QueryRow(ctx, renameOrganizationGlobal, arg.Name, arg.ID)
+	var i Organization
+	err := row.Scan(
+		&i.ID,
+		&i.Name,
+		&i.Slug,
+		&i.IsStaff,
+		&i.ArchivedAt,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const restoreOrganizationGlobal = `-- name: RestoreOrganizationGlobal :one
+UPDATE organization SET archived_at = NULL
+WHERE id = $1 AND archived_at IS NOT NULL
+RETURNING id, name, slug, is_staff, archived_at, created_at
+`
+
+type RestoreOrganizationGlobalParams struct {
+	ID OrgID
+}
+
+func (q *Queries) RestoreOrganizationGlobal(ctx context.Context, arg RestoreOrganizationGlobalParams) (Organization, error) {
+	row := q.db.QueryRow(ctx, restoreOrganizationGlobal, arg.ID)
+	var i Organization
+	err := row.Scan(
+		&i.ID,
+		&i.Name,
+		&i.Slug,
+		&i.IsStaff,
+		&i.ArchivedAt,
+		&i.CreatedAt,
+	)
+	return i, err
 }
 
 const upsertOrganizationGlobal = `-- name: UpsertOrganizationGlobal :one

@@ -107,6 +107,19 @@ var tenantTables = []tenantTable{
 				VALUES ($1, $2, $3, sha256(gen_random_uuid()::text::bytea),
 					now() + interval '1 hour')`, []any{id, d.org, d.member}
 		}},
+	{name: "user_totp", change: "last_step = 1",
+		insert: func(d orgRows, _, _ uuid.UUID) (string, []any) {
+			// One key per user: a second insert for the same member is refused by the
+			// policy before the primary key, which is what the tests look at.
+			return `INSERT INTO user_totp (org_id, user_id, secret)
+				VALUES ($1, $2, 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP')`, []any{d.org, d.member}
+		}},
+	{name: "recovery_code", change: "used_at = now()",
+		insert: func(d orgRows, id, _ uuid.UUID) (string, []any) {
+			return `INSERT INTO recovery_code (id, org_id, user_id, code_hash)
+				VALUES ($1, $2, $3, sha256(gen_random_uuid()::text::bytea))`,
+				[]any{id, d.org, d.member}
+		}},
 }
 
 // tenantEnv is a database with the fixture and one row per client organization in
@@ -551,7 +564,8 @@ func TestCatalog(t *testing.T) {
 		{name: "policy functions are STABLE", query: `
 			SELECT p.proname::text FROM pg_proc p
 			WHERE p.pronamespace = 'public'::regnamespace
-			  AND p.proname IN ('app_org_id', 'app_signin_email') AND p.provolatile <> 's'`},
+			  AND p.proname IN ('app_org_id', 'app_signin_email', 'app_reset_token_hash')
+			  AND p.provolatile <> 's'`},
 		{name: "portal_app cannot write organizations", query: `
 			SELECT privilege
 			FROM unnest(ARRAY['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) privilege
@@ -730,5 +744,80 @@ func checkNoLeak(t *testing.T, store *db.Store, f dbtest.Fixture) {
 	})
 	if err != nil {
 		t.Error(err)
+	}
+}
+
+// TestPasswordResetVisibility checks the narrow path of a reset link: with the hash of
+// one reset's token set, portal_app sees that reset and its user and nothing else, and
+// may change neither.
+func TestPasswordResetVisibility(t *testing.T) {
+	t.Parallel()
+	e := newTenantEnv(t)
+	ctx := context.Background()
+	var hash []byte
+	err := e.staff.QueryRow(ctx, `SELECT token_hash FROM password_reset WHERE org_id = $1`,
+		e.acme.org).Scan(&hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := make([]byte, 32)
+	tests := []struct {
+		name       string
+		hash       []byte
+		wantResets int
+		wantUsers  []string
+	}{
+		{name: "Acme's reset", hash: hash, wantResets: 1,
+			wantUsers: []string{"alice@acme.example"}},
+		{name: "a hash no reset has", hash: other},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var resets int
+			var users []string
+			err := e.store.ForPasswordReset(ctx, tt.hash, func(q *db.Queries) error {
+				row, err := q.GetPasswordResetByTokenGlobal(ctx,
+					db.GetPasswordResetByTokenGlobalParams{TokenHash: tt.hash})
+				if err == nil {
+					resets++
+					users = append(users, row.Email)
+				} else if !errors.Is(err, db.ErrNotFound) {
+					return err
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resets != tt.wantResets || !cmp.Equal(users, tt.wantUsers, cmpEmpty) {
+				t.Errorf("resets %d users %v, want %d %v", resets, users, tt.wantResets,
+					tt.wantUsers)
+			}
+		})
+	}
+
+	app := connect(t, e.urls.App)
+	tx, err := app.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	exec := func(sql string, args ...any) int64 {
+		tag, err := tx.Exec(ctx, sql, args...)
+		if err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+		return tag.RowsAffected()
+	}
+	exec("SELECT set_config('app.reset_token_hash', encode($1::bytea, 'hex'), true)", hash)
+	var n int
+	if err := tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM password_reset) +
+		(SELECT count(*) FROM app_user) + (SELECT count(*) FROM user_totp) +
+		(SELECT count(*) FROM thread)`).Scan(&n); err != nil || n != 2 {
+		t.Errorf("rows visible: %d (%v), want the reset and its user", n, err)
+	}
+	if got := exec("UPDATE password_reset SET used_at = now()") +
+		exec("UPDATE app_user SET name = 'taken over'"); got != 0 {
+		t.Errorf("the narrow path changed %d rows, want 0", got)
 	}
 }

@@ -160,12 +160,30 @@ $$;
 
 
 --
+-- Name: app_invitation_token_hash(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.app_invitation_token_hash() RETURNS bytea
+    LANGUAGE sql STABLE
+    AS $$ SELECT decode(NULLIF(current_setting('app.invitation_token_hash', true), ''), 'hex') $$;
+
+
+--
 -- Name: app_org_id(); Type: FUNCTION; Schema: public; Owner: -
 --
 
 CREATE FUNCTION public.app_org_id() RETURNS uuid
     LANGUAGE sql STABLE
     AS $$ SELECT NULLIF(current_setting('app.org_id', true), '')::uuid $$;
+
+
+--
+-- Name: app_reset_token_hash(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.app_reset_token_hash() RETURNS bytea
+    LANGUAGE sql STABLE
+    AS $$ SELECT decode(NULLIF(current_setting('app.reset_token_hash', true), ''), 'hex') $$;
 
 
 --
@@ -433,6 +451,23 @@ ALTER TABLE ONLY public.password_reset FORCE ROW LEVEL SECURITY;
 
 
 --
+-- Name: recovery_code; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.recovery_code (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    org_id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    code_hash bytea NOT NULL,
+    used_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT recovery_code_code_hash_check CHECK ((length(code_hash) = 32))
+);
+
+ALTER TABLE ONLY public.recovery_code FORCE ROW LEVEL SECURITY;
+
+
+--
 -- Name: schema_migrations; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -521,6 +556,22 @@ CREATE TABLE public.thread_read (
 );
 
 ALTER TABLE ONLY public.thread_read FORCE ROW LEVEL SECURITY;
+
+
+--
+-- Name: user_totp; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.user_totp (
+    org_id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    secret text NOT NULL,
+    last_step bigint,
+    enabled_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT user_totp_secret_check CHECK ((secret ~ '^[A-Z2-7]{32}$'::text))
+);
+
+ALTER TABLE ONLY public.user_totp FORCE ROW LEVEL SECURITY;
 
 
 --
@@ -676,6 +727,22 @@ ALTER TABLE ONLY public.password_reset
 
 
 --
+-- Name: recovery_code recovery_code_org_id_user_id_code_hash_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.recovery_code
+    ADD CONSTRAINT recovery_code_org_id_user_id_code_hash_key UNIQUE (org_id, user_id, code_hash);
+
+
+--
+-- Name: recovery_code recovery_code_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.recovery_code
+    ADD CONSTRAINT recovery_code_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: schema_migrations schema_migrations_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -748,6 +815,35 @@ ALTER TABLE ONLY public.thread_read
 
 
 --
+-- Name: user_totp user_totp_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.user_totp
+    ADD CONSTRAINT user_totp_pkey PRIMARY KEY (org_id, user_id);
+
+
+--
+-- Name: activity_action_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX activity_action_idx ON public.activity USING btree (action, created_at DESC, id DESC);
+
+
+--
+-- Name: activity_actor_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX activity_actor_idx ON public.activity USING btree (actor_id, created_at DESC, id DESC);
+
+
+--
+-- Name: activity_common_term_global_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX activity_common_term_global_idx ON public.activity_common_term USING btree (term);
+
+
+--
 -- Name: activity_org_action_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -780,6 +876,27 @@ CREATE INDEX activity_org_recent_idx ON public.activity USING btree (org_id, cre
 --
 
 CREATE INDEX activity_org_target_idx ON public.activity USING btree (org_id, target_type, created_at DESC, id DESC);
+
+
+--
+-- Name: activity_recent_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX activity_recent_idx ON public.activity USING btree (created_at DESC, id DESC);
+
+
+--
+-- Name: activity_target_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX activity_target_idx ON public.activity USING btree (target_type, created_at DESC, id DESC);
+
+
+--
+-- Name: activity_term_global_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX activity_term_global_idx ON public.activity_term USING btree (term, created_at, activity_id);
 
 
 --
@@ -829,6 +946,13 @@ CREATE INDEX message_attachment_file_idx ON public.message_attachment USING btre
 --
 
 CREATE INDEX message_thread_idx ON public.message USING btree (org_id, thread_id, created_at, id);
+
+
+--
+-- Name: organization_name_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX organization_name_idx ON public.organization USING btree (name, id);
 
 
 --
@@ -1143,6 +1267,22 @@ ALTER TABLE ONLY public.password_reset
 
 
 --
+-- Name: recovery_code recovery_code_org_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.recovery_code
+    ADD CONSTRAINT recovery_code_org_id_fkey FOREIGN KEY (org_id) REFERENCES public.organization(id);
+
+
+--
+-- Name: recovery_code recovery_code_org_id_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.recovery_code
+    ADD CONSTRAINT recovery_code_org_id_user_id_fkey FOREIGN KEY (org_id, user_id) REFERENCES public.app_user(org_id, id) ON DELETE CASCADE;
+
+
+--
 -- Name: task task_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1231,6 +1371,22 @@ ALTER TABLE ONLY public.thread_read
 
 
 --
+-- Name: user_totp user_totp_org_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.user_totp
+    ADD CONSTRAINT user_totp_org_id_fkey FOREIGN KEY (org_id) REFERENCES public.organization(id);
+
+
+--
+-- Name: user_totp user_totp_org_id_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.user_totp
+    ADD CONSTRAINT user_totp_org_id_user_id_fkey FOREIGN KEY (org_id, user_id) REFERENCES public.app_user(org_id, id) ON DELETE CASCADE;
+
+
+--
 -- Name: activity; Type: ROW SECURITY; Schema: public; Owner: -
 --
 
@@ -1267,6 +1423,13 @@ ALTER TABLE public.file ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.invitation ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: invitation invitation_token; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY invitation_token ON public.invitation FOR SELECT TO portal_app USING ((token_hash = public.app_invitation_token_hash()));
+
+
+--
 -- Name: message; Type: ROW SECURITY; Schema: public; Owner: -
 --
 
@@ -1289,6 +1452,29 @@ ALTER TABLE public.outbox ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE public.password_reset ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: recovery_code; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.recovery_code ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: password_reset reset_lookup; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY reset_lookup ON public.password_reset FOR SELECT TO portal_app USING ((token_hash = public.app_reset_token_hash()));
+
+
+--
+-- Name: app_user reset_user; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY reset_user ON public.app_user FOR SELECT TO portal_app USING (((public.app_reset_token_hash() IS NOT NULL) AND ((org_id, id) IN ( SELECT r.org_id,
+    r.user_id
+   FROM public.password_reset r
+  WHERE (r.token_hash = public.app_reset_token_hash())))));
+
 
 --
 -- Name: activity staff; Type: POLICY; Schema: public; Owner: -
@@ -1361,6 +1547,13 @@ CREATE POLICY staff ON public.password_reset TO portal_staff USING (true) WITH C
 
 
 --
+-- Name: recovery_code staff; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY staff ON public.recovery_code TO portal_staff USING (true) WITH CHECK (true);
+
+
+--
 -- Name: task staff; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -1386,6 +1579,13 @@ CREATE POLICY staff ON public.thread TO portal_staff USING (true) WITH CHECK (tr
 --
 
 CREATE POLICY staff ON public.thread_read TO portal_staff USING (true) WITH CHECK (true);
+
+
+--
+-- Name: user_totp staff; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY staff ON public.user_totp TO portal_staff USING (true) WITH CHECK (true);
 
 
 --
@@ -1464,6 +1664,13 @@ CREATE POLICY tenant ON public.password_reset TO portal_app USING ((org_id = pub
 
 
 --
+-- Name: recovery_code tenant; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY tenant ON public.recovery_code TO portal_app USING ((org_id = public.app_org_id())) WITH CHECK ((org_id = public.app_org_id()));
+
+
+--
 -- Name: task tenant; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -1489,6 +1696,13 @@ CREATE POLICY tenant ON public.thread TO portal_app USING ((org_id = public.app_
 --
 
 CREATE POLICY tenant ON public.thread_read TO portal_app USING ((org_id = public.app_org_id())) WITH CHECK ((org_id = public.app_org_id()));
+
+
+--
+-- Name: user_totp tenant; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY tenant ON public.user_totp TO portal_app USING ((org_id = public.app_org_id())) WITH CHECK ((org_id = public.app_org_id()));
 
 
 --
@@ -1534,6 +1748,12 @@ ALTER TABLE public.thread ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.thread_read ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: user_totp; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.user_totp ENABLE ROW LEVEL SECURITY;
+
+--
 -- PostgreSQL database dump complete
 --
 
@@ -1551,4 +1771,7 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261203110000'),
     ('20261203110100'),
     ('20261203110300'),
-    ('20261203120000');
+    ('20261203120000'),
+    ('20261203120100'),
+    ('20261203120200'),
+    ('20261203120300');

@@ -2,6 +2,8 @@ package db
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -124,6 +126,19 @@ func (s *Store) InOrg(ctx context.Context, org OrgID, fn func(q *Queries) error)
 func (s *Store) ForSignIn(ctx context.Context, email string, fn func(q *Queries) error) error {
 	const begin = "BEGIN; SELECT set_config('app.signin_email', $1, true)"
 	return inTx(ctx, s.app, begin, []any{email}, fn)
+}
+
+// ForPasswordReset runs fn in a transaction that may read the password reset whose
+// token has the SHA-256 tokenHash, and that reset's user, whatever their organization,
+// and nothing else. It is how a reset link is checked before its organization is known;
+// the reset itself is then claimed and carried out in InOrg.
+func (s *Store) ForPasswordReset(ctx context.Context, tokenHash []byte,
+	fn func(q *Queries) error) error {
+	if len(tokenHash) != sha256.Size {
+		return errors.New("for password reset: not a SHA-256 hash")
+	}
+	const begin = "BEGIN; SELECT set_config('app.reset_token_hash', $1, true)"
+	return inTx(ctx, s.app, begin, []any{hex.EncodeToString(tokenHash)}, fn)
 }
 
 // Staff runs fn in a transaction on the staff connection, which sees every

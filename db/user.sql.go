@@ -12,6 +12,28 @@ import (
 	"github.com/google/uuid"
 )
 
+const changeUserPassword = `-- name: ChangeUserPassword :one
+UPDATE app_user
+SET password_hash = $1, session_version = session_version + 1
+WHERE org_id = $2 AND id = $3
+RETURNING session_version
+`
+
+type ChangeUserPasswordParams struct {
+	PasswordHash string
+	OrgID        OrgID
+	ID           uuid.UUID
+}
+
+// ChangeUserPassword sets a new hash and raises the session version, which ends every
+// session of the user; the caller moves its own session to the returned version.
+func (q *Queries) ChangeUserPassword(ctx context.Context, arg ChangeUserPasswordParams) (int32, error) {
+	row := q.db.QueryRow(ctx, changeUserPassword, arg.PasswordHash, arg.OrgID, arg.ID)
+	var session_version int32
+	err := row.Scan(&session_version)
+	return session_version, err
+}
+
 const createUser = `-- name: CreateUser :one
 INSERT INTO app_user (org_id, email, name, password_hash, role)
 VALUES ($1, $2, $3, $4, $5)
@@ -57,10 +79,29 @@ func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) (CreateU
 	return i, err
 }
 
+const endOrganizationSessions = `-- name: EndOrganizationSessions :exec
+UPDATE app_user
+SET session_version = session_version + 1
+WHERE org_id = $1
+`
+
+type EndOrganizationSessionsParams struct {
+	OrgID OrgID
+}
+
+// EndOrganizationSessions raises the session version of every member of the
+// organization, which ends all their sessions at their next request (archiving).
+func (q *Queries) EndOrganizationSessions(ctx context.Context, arg EndOrganizationSessionsParams) error {
+	_, err := q.db.Exec(ctx, endOrganizationSessions, arg.OrgID)
+	return err
+}
+
 const getMember = `-- name: GetMember :one
 SELECT u.id, u.org_id, u.email, u.name, u.role, u.is_active, u.session_version,
        o.slug AS org_slug, o.name AS org_name, o.is_staff AS org_is_staff,
-       o.archived_at AS org_archived_at
+       o.archived_at AS org_archived_at,
+       EXISTS (SELECT 1 FROM user_totp t WHERE t.org_id = u.org_id AND t.user_id = u.id)
+           AS two_factor
 FROM app_user u
 JOIN organization o ON o.id = u.org_id
 WHERE u.org_id = $1 AND u.id = $2
@@ -83,9 +124,11 @@ type GetMemberRow struct {
 	OrgName        string
 	OrgIsStaff     bool
 	OrgArchivedAt  *time.Time
+	TwoFactor      bool
 }
 
-// GetMember loads the signed-in user for each request, with their organization.
+// GetMember loads the signed-in user for each request, with their organization and
+// whether they sign in with a second factor.
 func (q *Queries) GetMember(ctx context.Context, arg GetMemberParams) (GetMemberRow, error) {
 	row := q.db.QueryRow(ctx, getMember, arg.OrgID, arg.ID)
 	var i GetMemberRow
@@ -100,6 +143,53 @@ func (q *Queries) GetMember(ctx context.Context, arg GetMemberParams) (GetMember
 		&i.OrgSlug,
 		&i.OrgName,
 		&i.OrgIsStaff,
+		&i.OrgArchivedAt,
+		&i.TwoFactor,
+	)
+	return i, err
+}
+
+const getSignInUser = `-- name: GetSignInUser :one
+SELECT u.id, u.org_id, u.email, u.name, u.password_hash, u.role, u.is_active,
+       u.session_version, o.slug AS org_slug, o.archived_at AS org_archived_at
+FROM app_user u
+JOIN organization o ON o.id = u.org_id
+WHERE u.org_id = $1 AND u.id = $2
+`
+
+type GetSignInUserParams struct {
+	OrgID OrgID
+	ID    uuid.UUID
+}
+
+type GetSignInUserRow struct {
+	ID             uuid.UUID
+	OrgID          OrgID
+	Email          string
+	Name           string
+	PasswordHash   string
+	Role           string
+	IsActive       bool
+	SessionVersion int32
+	OrgSlug        string
+	OrgArchivedAt  *time.Time
+}
+
+// GetSignInUser reads the user of a half-finished sign-in (password right, second
+// factor to come), with what their sign-in depends on.
+func (q *Queries) GetSignInUser(ctx context.Context, arg GetSignInUserParams) (GetSignInUserRow, error) {
+	row := q.db.QueryRow(ctx, getSignInUser, arg.OrgID, arg.ID)
+	var i GetSignInUserRow
+	err := row.Scan(
+		&i.ID,
+		&i.OrgID,
+		&i.Email,
+		&i.Name,
+		&i.PasswordHash,
+		&i.Role,
+		&i.IsActive,
+		&i.SessionVersion,
+		&i.OrgSlug,
 		&i.OrgArchivedAt,
 	)
 	return i, err
@@ -184,6 +274,22 @@ func (q *Queries) GetUserByEmailWithHash(ctx context.Context, arg GetUserByEmail
 		&i.PasswordHash,
 	)
 	return i, err
+}
+
+const hasTOTP = `-- name: HasTOTP :one
+SELECT EXISTS (SELECT 1 FROM user_totp WHERE org_id = $1 AND user_id = $2)
+`
+
+type HasTOTPParams struct {
+	OrgID  OrgID
+	UserID uuid.UUID
+}
+
+func (q *Queries) HasTOTP(ctx context.Context, arg HasTOTPParams) (bool, error) {
+	row := q.db.QueryRow(ctx, hasTOTP, arg.OrgID, arg.UserID)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
 }
 
 const markUserSignedIn = `-- name: MarkUserSignedIn :exec

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -52,16 +53,25 @@ func (s *Server) exportActivity(w http.ResponseWriter, r *http.Request) error {
 
 	out := newActivityCSV(w, ws.Slug)
 	err := s.store.ExportActivity(ctx, ws.OrgID, req.filter, out.write)
+	return s.endExport(r, out, err, slog.String("org_id", ws.OrgID.String()),
+		slog.String("user_id", v.ID.String()))
+}
+
+// endExport finishes an export that err ended (nil: all rows sent), and logs it with
+// attrs. An error before the first row is returned, for an error page; after it, the
+// connection is cut.
+func (s *Server) endExport(r *http.Request, out *activityCSV, err error,
+	attrs ...any) error {
+	ctx := r.Context()
 	if err == nil {
 		err = out.finish()
 	}
 	if err != nil && !out.started {
-		return fmt.Errorf("export activity of %s: %w", ws.Slug, err)
+		return fmt.Errorf("export activity of %s: %w", out.slug, err)
 	}
 
-	attrs := []any{slog.String("request_id", middleware.GetReqID(ctx)),
-		slog.String("org_id", ws.OrgID.String()), slog.String("user_id", v.ID.String()),
-		slog.Int("rows", out.rows)}
+	attrs = append([]any{slog.String("request_id", middleware.GetReqID(ctx))}, attrs...)
+	attrs = append(attrs, slog.Int("rows", out.rows))
 	if err != nil {
 		level := slog.LevelError
 		if errors.Is(err, context.Canceled) {
@@ -99,6 +109,8 @@ type activityCSV struct {
 	slug    string
 	started bool
 	rows    int
+	// withOrg adds the organization column, for the export across organizations.
+	withOrg bool
 }
 
 func newActivityCSV(w http.ResponseWriter, slug string) *activityCSV {
@@ -113,10 +125,23 @@ func (a *activityCSV) start() error {
 	h.Set("Content-Disposition", `attachment; filename="activity-`+a.slug+"-"+
 		time.Now().UTC().Format(dateLayout)+`.csv"`)
 	a.extendDeadline()
+	if a.withOrg {
+		return a.csv.Write(append(slices.Clip(exportHeader), "organization"))
+	}
 	return a.csv.Write(exportHeader)
 }
 
-func (a *activityCSV) write(e db.ListActivityRow) error {
+func (a *activityCSV) write(e db.ListActivityRow) error { return a.writeEntry(e, "") }
+
+// writeGlobal writes an entry of the log across organizations, with its organization's
+// slug.
+func (a *activityCSV) writeGlobal(e db.ListActivityGlobalRow) error {
+	return a.writeEntry(db.ListActivityRow{ID: e.ID, CreatedAt: e.CreatedAt,
+		ActorID: e.ActorID, ActorName: e.ActorName, Action: e.Action,
+		TargetType: e.TargetType, TargetID: e.TargetID, Summary: e.Summary}, e.OrgSlug)
+}
+
+func (a *activityCSV) writeEntry(e db.ListActivityRow, org string) error {
 	if !a.started {
 		if err := a.start(); err != nil {
 			return err
@@ -129,10 +154,14 @@ func (a *activityCSV) write(e db.ListActivityRow) error {
 	if e.TargetID != nil {
 		targetID = e.TargetID.String()
 	}
-	err := a.csv.Write([]string{strconv.FormatInt(e.ID, 10),
+	record := []string{strconv.FormatInt(e.ID, 10),
 		e.CreatedAt.UTC().Format(time.RFC3339), spreadsheetSafe(e.ActorName), actorID,
 		spreadsheetSafe(e.Action), spreadsheetSafe(e.TargetType), targetID,
-		spreadsheetSafe(e.Summary)})
+		spreadsheetSafe(e.Summary)}
+	if a.withOrg {
+		record = append(record, org) // a slug cannot start a formula
+	}
+	err := a.csv.Write(record)
 	if err != nil {
 		return fmt.Errorf("write csv row: %w", err)
 	}

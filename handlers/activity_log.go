@@ -268,22 +268,10 @@ func parseActivityCursor(s string) (db.ActivityCursor, error) {
 func (s *Server) activityView(r *http.Request, slug string, in activityInput,
 	req activityRequest, log db.ActivityLog) components.ActivityView {
 	base := "/o/" + slug + "/activity"
-	query := in.query()
-	v := components.ActivityView{
-		BasePath: base,
-		PageURL:  withQuery(base, query),
-		Form: components.ActivityForm{Actor: in.Actor, Action: in.Action,
-			Target: in.Target, From: in.From, To: in.To, Text: in.Text},
-		Errors:   req.errors,
-		Notice:   req.notice,
-		Filtered: len(query) > 0,
-	}
-	if req.filter.ActorID != nil {
-		v.Form.Actor = req.filter.ActorID.String() // as the select's options spell it
-	}
+	v := activityPage(base, in.query, in, req, log.Older, log.Stopped)
 	if viewer, ok := ViewerFrom(r.Context()); ok &&
 		(viewer.Role == RoleClientAdmin || viewer.IsStaff()) {
-		v.ExportURL = withQuery(base+".csv", query)
+		v.ExportURL = withQuery(base+".csv", in.query())
 	}
 
 	for _, a := range log.Actors {
@@ -296,19 +284,40 @@ func (s *Server) activityView(r *http.Request, slug string, in activityInput,
 			Action: e.Action, TargetType: e.TargetType, Summary: e.Summary,
 			At: e.CreatedAt})
 	}
+	return v
+}
+
+// activityPage builds what the workspace's log and the staff's log across
+// organizations share: the form as given, its errors and notices, and the links to the
+// other pages, which keep the filter (query gives it, without the cursor).
+func activityPage(base string, query func() url.Values, in activityInput,
+	req activityRequest, older *db.ActivityCursor, stopped bool) components.ActivityView {
+	filter := query()
+	v := components.ActivityView{
+		BasePath: base,
+		PageURL:  withQuery(base, filter),
+		Form: components.ActivityForm{Actor: in.Actor, Action: in.Action,
+			Target: in.Target, From: in.From, To: in.To, Text: in.Text},
+		Errors:   req.errors,
+		Notice:   req.notice,
+		Filtered: len(filter) > 0,
+	}
+	if req.filter.ActorID != nil {
+		v.Form.Actor = req.filter.ActorID.String() // as the select's options spell it
+	}
 
 	if req.before != nil {
 		v.NewestURL = v.PageURL
-		page := in.query()
+		page := query()
 		page.Set("before", in.Before)
 		v.PageURL = withQuery(base, page)
 	}
-	if log.Older != nil {
-		older := in.query()
-		older.Set("before", activityCursor(*log.Older))
-		v.OlderURL = withQuery(base, older)
+	if older != nil {
+		next := query()
+		next.Set("before", activityCursor(*older))
+		v.OlderURL = withQuery(base, next)
 	}
-	if log.Stopped {
+	if stopped {
 		v.Notice = fmt.Sprintf("The search read the newest %s entries that pass the "+
 			"other filters and stopped there. Older entries searches further back.",
 			thousands(db.ActivityScanRows))

@@ -22,7 +22,9 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 	"github.com/google/go-cmp/cmp"
+	"github.com/pquerna/otp/totp"
 
+	"github.com/jusb/portal/db"
 	"github.com/jusb/portal/db/dbtest"
 	"github.com/jusb/portal/handlers"
 	"github.com/jusb/portal/handlers/password"
@@ -147,7 +149,15 @@ func startPortal(t *testing.T) *httptest.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dbtest.Seed(t, store, hash)
+	fix := dbtest.Seed(t, store, hash)
+	// Staff must sign in with a second factor: the fixture's staff member has a known key.
+	err = store.InOrg(t.Context(), fix.JusB.ID, func(q *db.Queries) error {
+		return q.EnableUserTOTP(t.Context(), db.EnableUserTOTPParams{OrgID: fix.JusB.ID,
+			UserID: fix.Admin.ID, Secret: staffTOTPSecret})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	var logs bytes.Buffer
 	t.Cleanup(func() {
@@ -210,6 +220,29 @@ func openSignIn(t *testing.T, ctx context.Context, base string) {
 
 // signInWithKeyboard types the e-mail address, moves on with Tab as a keyboard user
 // would, and submits with Enter. It returns the status of the page it lands on.
+// staffTOTPSecret is the two-factor key of the portal's staff member in browser tests.
+const staffTOTPSecret = "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU"
+
+// signInStaffWithKeyboard signs the staff member in, password then code, as a person
+// would with the keyboard.
+func signInStaffWithKeyboard(t *testing.T, ctx context.Context, base string) {
+	t.Helper()
+	signInWithKeyboard(t, ctx, base, "admin@jusb.example", demoPassword)
+	if got := pathOf(t, ctx); got != "/signin/two-factor" {
+		t.Fatalf("after the password, path = %q, want /signin/two-factor", got)
+	}
+	code, err := totp.GenerateCode(staffTOTPSecret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	do(t, ctx, "type the sign-in code", chromedp.Focus(chromedp.CSS("#code")),
+		chromedp.KeyEvent(code))
+	tabTo(t, ctx, "[data-testid=two-factor-form] button[type=submit]")
+	if _, err := chromedp.RunResponse(ctx, chromedp.KeyEvent(kb.Enter)); err != nil {
+		t.Fatalf("submit the code with Enter: %v", err)
+	}
+}
+
 func signInWithKeyboard(t *testing.T, ctx context.Context, base, email, pw string) int64 {
 	t.Helper()
 	openSignIn(t, ctx, base)

@@ -24,6 +24,8 @@ type Viewer struct {
 	Role    string
 	OrgSlug string
 	OrgName string
+	// TwoFactor says whether the user signs in with a second factor (TOTP).
+	TwoFactor bool
 	// slugOrg is the organization named by the request's /o/{slug}, read with the
 	// user; nil when there is none or no such slug.
 	slugOrg *db.Organization
@@ -39,6 +41,11 @@ type Workspace struct {
 	Name  string
 	// StaffVisit is true when JusB staff view another organization's workspace.
 	StaffVisit bool
+	// Archived is true for an archived organization, which only staff may open, to
+	// read only.
+	Archived bool
+	// IsStaff is true in the workspace of JusB's own organization.
+	IsStaff bool
 }
 
 type ctxKey int

@@ -61,6 +61,7 @@ func newEnv(t testing.TB, cfg Config) *testEnv {
 		t.Fatal(err)
 	}
 	fix := dbtest.Seed(t, store, hash)
+	enrolFixtureStaff(t, urls, fix)
 
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -121,6 +122,9 @@ func (e *testEnv) signedIn(email string) *testClient {
 	e.t.Helper()
 	c := e.client()
 	resp := c.signIn(email, testPassword)
+	if resp.Header.Get("Location") == "/signin/two-factor" {
+		resp = c.passTwoFactor(email)
+	}
 	if resp.StatusCode != http.StatusSeeOther {
 		e.t.Fatalf("sign in %s: status %d, body %s", email, resp.StatusCode, resp.body)
 	}

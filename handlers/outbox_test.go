@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/jusb/portal/db"
 )
@@ -53,9 +54,10 @@ func storedTokenHash(t *testing.T, env *testEnv, id uuid.UUID) []byte {
 }
 
 // outboxState reads the delivery state of the mails about ref.
-func outboxState(t *testing.T, env *testEnv, ref uuid.UUID) (attempts int, sent, failed bool) {
+func outboxState(t *testing.T, conn *pgx.Conn, ref uuid.UUID) (attempts int, sent,
+	failed bool) {
 	t.Helper()
-	err := env.staffConn().QueryRow(context.Background(), `SELECT attempts,
+	err := conn.QueryRow(context.Background(), `SELECT attempts,
 		sent_at IS NOT NULL, failed_at IS NOT NULL FROM outbox WHERE ref_id = $1`, ref).
 		Scan(&attempts, &sent, &failed)
 	if err != nil {
@@ -67,8 +69,9 @@ func outboxState(t *testing.T, env *testEnv, ref uuid.UUID) (attempts int, sent,
 // waitForOutbox waits until the mail about ref is sent or given up.
 func waitForOutbox(t *testing.T, env *testEnv, ref uuid.UUID) (attempts int, sent bool) {
 	t.Helper()
+	conn := env.staffConn()
 	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); {
-		attempts, sent, failed := outboxState(t, env, ref)
+		attempts, sent, failed := outboxState(t, conn, ref)
 		if sent || failed {
 			return attempts, sent
 		}
@@ -198,8 +201,9 @@ func TestOutboxDropsARevokedInvitation(t *testing.T) {
 	env := newTestEnv(t, Config{})
 	env.mailbox.refuseNext(1) // the first attempt fails; the invitation is revoked meanwhile
 	id := invite(t, env, "revoked@acme.example")
+	conn := env.staffConn()
 	for {
-		if attempts, _, _ := outboxState(t, env, id); attempts >= 1 {
+		if attempts, _, _ := outboxState(t, conn, id); attempts >= 1 {
 			break
 		}
 		time.Sleep(10 * time.Millisecond)

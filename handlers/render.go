@@ -67,6 +67,7 @@ func (s *Server) shellFor(r *http.Request, title, section string) components.She
 		OrgSlug:    ws.Slug,
 		Section:    section,
 		StaffVisit: ws.StaffVisit,
+		Archived:   ws.Archived,
 	}
 }
 

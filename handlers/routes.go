@@ -20,6 +20,9 @@ type Access int
 const (
 	// Public routes are open to anyone, signed in or not.
 	Public Access = iota + 1
+	// Account routes are open to anyone signed in, of any organization; they act on
+	// the signed-in user's own account only.
+	Account
 	// Member routes live under /o/{slug} and are open to the organization's members
 	// and to JusB staff.
 	Member
@@ -33,6 +36,8 @@ func (a Access) String() string {
 	switch a {
 	case Public:
 		return "public"
+	case Account:
+		return "account"
 	case Member:
 		return "member"
 	case ClientAdmin:
@@ -54,6 +59,9 @@ type Route struct {
 	limit func(http.Handler) http.Handler
 	// maxBody, if set, replaces the 1 MiB cap on the request body (uploads).
 	maxBody int64
+	// beforeEnrolment lets staff without two-factor sign-in use the route; every
+	// other route that is not Public sends them to enrol first.
+	beforeEnrolment bool
 }
 
 func rt(method, pattern string, a Access, h handlerFunc) Route {
@@ -83,12 +91,11 @@ func (s *Server) Routes() []Route {
 		rt("POST", "/signin", Public, s.signIn).withLimit(s.signInLimitByIP()),
 		rt("POST", "/signout", Public, s.signOut),
 
-		rt("GET", "/admin", Staff, s.adminHome),
-
 		rt("GET", "/o/{slug}", Member, s.dashboard),
 	}
 	for _, area := range [][]Route{s.threadRoutes(), s.fileRoutes(), s.taskRoutes(),
-		s.activityRoutes()} {
+		s.activityRoutes(), s.adminRoutes(), s.accountRoutes(), s.peopleRoutes(),
+		s.invitationRoutes(), s.adminUserRoutes()} {
 		routes = append(routes, area...)
 	}
 	return routes
@@ -121,6 +128,9 @@ func (s *Server) Handler() http.Handler {
 
 	for _, rt := range routes {
 		h := s.guard(rt.Access, s.adapt(rt.handle))
+		if rt.Access != Public && !rt.beforeEnrolment {
+			h = s.requireStaffTwoFactor(h)
+		}
 		if rt.limit != nil {
 			h = rt.limit(h)
 		}
@@ -134,6 +144,14 @@ func (s *Server) guard(a Access, next http.Handler) http.Handler {
 	switch a {
 	case Public:
 		return next
+	case Account:
+		return s.adaptMiddleware(func(w http.ResponseWriter, r *http.Request) (*http.Request,
+			error) {
+			if _, ok := ViewerFrom(r.Context()); !ok {
+				return nil, errSignInRequired
+			}
+			return r, nil
+		}, next)
 	case Member, ClientAdmin:
 		return s.adaptMiddleware(func(w http.ResponseWriter, r *http.Request) (*http.Request,
 			error) {
@@ -188,10 +206,11 @@ func (s *Server) enterWorkspace(_ http.ResponseWriter, r *http.Request, a Access
 	var ws Workspace
 	switch {
 	case slug == v.OrgSlug:
-		ws = Workspace{OrgID: v.OrgID, Slug: v.OrgSlug, Name: v.OrgName}
+		ws = Workspace{OrgID: v.OrgID, Slug: v.OrgSlug, Name: v.OrgName, IsStaff: v.IsStaff()}
 	case v.IsStaff() && v.slugOrg != nil && v.slugOrg.Slug == slug:
 		org := v.slugOrg
-		ws = Workspace{OrgID: org.ID, Slug: org.Slug, Name: org.Name, StaffVisit: true}
+		ws = Workspace{OrgID: org.ID, Slug: org.Slug, Name: org.Name, StaffVisit: true,
+			Archived: org.ArchivedAt != nil, IsStaff: org.IsStaff}
 	default:
 		return nil, errNotFound
 	}
@@ -199,6 +218,11 @@ func (s *Server) enterWorkspace(_ http.ResponseWriter, r *http.Request, a Access
 	if a == ClientAdmin && v.Role != RoleClientAdmin && !v.IsStaff() {
 		return nil, &httpError{status: http.StatusForbidden,
 			message: "Only the organization's administrators may do this"}
+	}
+	if ws.StaffVisit {
+		if err := s.staffVisit(r, v, ws); err != nil {
+			return nil, err
+		}
 	}
 	return r.WithContext(withWorkspace(ctx, ws)), nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -68,6 +69,8 @@ func TestAccessMatrix(t *testing.T) {
 	}
 	ids := fixtureIDs(t, env)
 	want := map[Access]map[actor]int{
+		Account: {anonymous: 303, acmeClient: 200, acmeAdmin: 200, globexAdmin: 200,
+			staffActor: 200},
 		Member: {anonymous: 303, acmeClient: 200, acmeAdmin: 200, globexAdmin: 404,
 			staffActor: 200},
 		ClientAdmin: {anonymous: 303, acmeClient: 403, acmeAdmin: 200, globexAdmin: 404,
@@ -89,11 +92,53 @@ func TestAccessMatrix(t *testing.T) {
 				}
 				// Pages carry the banner; a download (not HTML) cannot.
 				isPage := strings.HasPrefix(got.Header.Get("Content-Type"), "text/html")
-				if a == staffActor && rt.Access != Staff && isPage &&
+				inWorkspace := rt.Access != Staff && rt.Access != Account
+				if a == staffActor && inWorkspace && isPage &&
 					!strings.Contains(got.body, `data-testid="staff-banner"`) {
 					t.Error("no staff banner in a client's workspace")
 				}
 			})
+		}
+	}
+}
+
+// TestAccessMatrixRefusesChanges sends every non-public POST as each kind of user its
+// access level refuses, and checks the refusal and that no organization's data changed
+// (T3). The ones allowed are each area's own tests.
+func TestAccessMatrixRefusesChanges(t *testing.T) {
+	env := newTestEnv(t, Config{})
+	clients := map[actor]*testClient{anonymous: env.client()}
+	for _, a := range []actor{acmeClient, acmeAdmin, globexAdmin} {
+		clients[a] = env.signedIn(a.email)
+	}
+	ids := fixtureIDs(t, env)
+	refused := map[Access]map[actor]int{
+		Member:      {anonymous: 303, globexAdmin: 404},
+		ClientAdmin: {anonymous: 303, acmeClient: 403, globexAdmin: 404},
+		Staff:       {anonymous: 303, acmeClient: 404, acmeAdmin: 404, globexAdmin: 404},
+	}
+	before := map[string]string{}
+	for _, slug := range []string{"acme", "globex", "jusb"} {
+		before[slug] = tenantSnapshot(t, env, slug)
+	}
+
+	for _, rt := range env.srv.Routes() {
+		if rt.Access == Public || rt.Method == http.MethodGet {
+			continue
+		}
+		path := fillRoute(t, rt.Pattern, ids)
+		for a, status := range refused[rt.Access] {
+			t.Run(fmt.Sprintf("%s %s as %s", rt.Method, rt.Pattern, a.name), func(t *testing.T) {
+				if got := clients[a].post(path, nil); got.StatusCode != status {
+					t.Errorf("status = %d, want %d", got.StatusCode, status)
+				}
+			})
+		}
+	}
+
+	for slug, b := range before {
+		if after := tenantSnapshot(t, env, slug); after != b {
+			t.Errorf("%s's data changed:\nbefore %s\nafter  %s", slug, b, after)
 		}
 	}
 }
@@ -127,6 +172,20 @@ func TestTenantIsolation(t *testing.T) {
 				t.Error("the answer differs from that for a slug that does not exist")
 			}
 		})
+	}
+
+	// Account routes name no organization and no ID: whatever a member of Globex sends
+	// them acts on their own account only.
+	for _, rt := range env.srv.Routes() {
+		if rt.Access != Account {
+			continue
+		}
+		if rt.Method == http.MethodGet {
+			intruder.get(rt.Pattern)
+		} else {
+			intruder.post(rt.Pattern, url.Values{"org_id": {env.fix.Acme.ID.String()},
+				"code": {"000000"}, "password": {testPassword}})
+		}
 	}
 
 	if after := tenantSnapshot(t, env, "acme"); after != before {
@@ -166,14 +225,14 @@ func fillRoute(t testing.TB, pattern string, values map[string]string) string {
 	})
 }
 
-// tenantSnapshot digests every tenant table's rows of one organization.
+// tenantSnapshot digests one organization's row and its rows in every tenant table.
 func tenantSnapshot(t *testing.T, env *testEnv, slug string) string {
 	t.Helper()
 	var out []string
 	conn := env.staffConn()
 	for _, table := range []string{"app_user", "thread", "message", "file",
 		"message_attachment", "task", "task_note", "activity", "thread_read", "invitation",
-		"password_reset"} {
+		"password_reset", "outbox", "user_totp", "recovery_code"} {
 		var digest string
 		err := conn.QueryRow(context.Background(), fmt.Sprintf(`SELECT count(*) || ':' ||
 			coalesce(md5(string_agg(t::text, ',' ORDER BY t::text)), '')
@@ -184,7 +243,13 @@ func tenantSnapshot(t *testing.T, env *testEnv, slug string) string {
 		}
 		out = append(out, table+"="+digest)
 	}
-	return strings.Join(out, " ")
+	var org string
+	err := conn.QueryRow(context.Background(),
+		"SELECT md5(o::text) FROM organization o WHERE o.slug = $1", slug).Scan(&org)
+	if err != nil {
+		t.Fatalf("snapshot organization: %v", err)
+	}
+	return strings.Join(append(out, "organization="+org), " ")
 }
 
 // clean removes what differs between any two responses: tokens and nonces.

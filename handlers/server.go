@@ -36,6 +36,9 @@ type Config struct {
 	SignInPerIP, SignInPerEmail Rate
 	// Files holds the settings of file uploads and where files are stored.
 	Files FilesConfig
+	// Accounts holds the limits of password reset, two-factor sign-in and the account
+	// pages.
+	Accounts AccountsConfig
 	// PublicURL is the portal's address as people reach it, without a trailing slash,
 	// such as https://portal.jusb.example: the links in e-mails start with it.
 	PublicURL string
@@ -63,6 +66,7 @@ func (c *Config) setDefaults() {
 		c.SignInPerEmail = Rate{Count: 10, Window: 10 * time.Minute}
 	}
 	c.Files.setDefaults()
+	c.Accounts.setDefaults()
 	if c.MailRetry == nil {
 		c.MailRetry = defaultMailRetry
 	}
@@ -81,7 +85,9 @@ type Server struct {
 	closeFiles func()
 	// signInByEmail counts attempts per normalized e-mail address.
 	signInByEmail *httprate.RateLimiter
-	draining      atomic.Bool
+	// accounts counts password resets, second-factor codes and password checks.
+	accounts accountLimits
+	draining atomic.Bool
 	// markdown renders message bodies; threadHub feeds the threads' live streams.
 	markdown  *markdown
 	threadHub *threadHub
@@ -107,6 +113,7 @@ func New(cfg Config, store *db.Store, hasher *password.Hasher, log *slog.Logger)
 		pgxstore.NewWithCleanupInterval(store.SessionPool(), 0), sessionCacheTTL, 10000))
 	s.signInByEmail = httprate.NewRateLimiter(cfg.SignInPerEmail.Count,
 		cfg.SignInPerEmail.Window)
+	s.accounts = newAccountLimits(cfg.Accounts)
 
 	s.mailer = cfg.Mail
 	if s.mailer == nil {

@@ -102,7 +102,8 @@ func (s *Server) loadViewer(r *http.Request) (Viewer, error) {
 		return Viewer{}, errSessionEnded
 	}
 	return Viewer{ID: m.ID, OrgID: m.OrgID, Email: m.Email, Name: m.Name, Role: m.Role,
-		OrgSlug: m.OrgSlug, OrgName: m.OrgName, slugOrg: loaded.Workspace}, nil
+		OrgSlug: m.OrgSlug, OrgName: m.OrgName, TwoFactor: m.TwoFactor,
+		slugOrg: loaded.Workspace}, nil
 }
 
 // workspaceSlug returns the {slug} of a /o/{slug}/... path, or "".

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -70,15 +71,21 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if reason != "" {
-		s.log.Warn("sign-in failed",
-			slog.String("request_id", middleware.GetReqID(ctx)),
-			slog.String("reason", reason),
-			slog.String("client_ip", middleware.GetClientIP(ctx)))
+		if err := s.recordSignInFailure(r, user, reason); err != nil {
+			return err
+		}
 		form.Error = errBadCredentials
 		return s.renderSignIn(w, r, http.StatusUnauthorized, form)
 	}
 
-	if err := s.startSession(w, r, user); err != nil {
+	twoFactor, err := s.hasTwoFactor(ctx, user)
+	if err != nil {
+		return err
+	}
+	if twoFactor {
+		return s.beginTwoFactor(w, r, user, form.Next)
+	}
+	if err := s.startSession(w, r, user, ""); err != nil {
 		return err
 	}
 	v := Viewer{Role: user.Role, OrgSlug: user.OrgSlug}
@@ -124,10 +131,49 @@ func (s *Server) checkCredentials(r *http.Request, email, pw string) (
 	return user, "", nil
 }
 
+// recordSignInFailure logs a failed sign-in and, when the address belongs to an
+// account, writes it to that organization's activity log with no actor: whoever tried
+// is not known. A failure for an unknown address goes to the structured log only.
+func (s *Server) recordSignInFailure(r *http.Request, user db.GetUserByEmailGlobalRow,
+	reason string) error {
+	ctx := r.Context()
+	s.log.Warn("sign-in failed",
+		slog.String("request_id", middleware.GetReqID(ctx)),
+		slog.String("reason", reason),
+		slog.String("client_ip", middleware.GetClientIP(ctx)))
+	if reason == "unknown_email" {
+		return nil
+	}
+	err := s.store.InOrg(ctx, user.OrgID, func(q *db.Queries) error {
+		return s.recordSecurityEvent(ctx, q, user.OrgID, securityEvent{
+			Action: "user.sign_in_failed", User: user.ID, UserName: user.Name,
+			Detail: strings.ReplaceAll(reason, "_", " ")})
+	})
+	if err != nil {
+		return fmt.Errorf("record failed sign-in: %w", err)
+	}
+	return nil
+}
+
+// hasTwoFactor reports whether the user signs in with a second factor.
+func (s *Server) hasTwoFactor(ctx context.Context, user db.GetUserByEmailGlobalRow) (bool,
+	error) {
+	var has bool
+	err := s.store.InOrg(ctx, user.OrgID, func(q *db.Queries) (err error) {
+		has, err = q.HasTOTP(ctx, db.HasTOTPParams{OrgID: user.OrgID, UserID: user.ID})
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("check second factor: %w", err)
+	}
+	return has, nil
+}
+
 // startSession renews the session token (so a token planted before sign-in is
-// worthless), stores who signed in, renews the CSRF token and records the sign-in.
+// worthless), stores who signed in, renews the CSRF token and records the sign-in;
+// secondFactor says how the second step was passed, if there was one.
 func (s *Server) startSession(w http.ResponseWriter, r *http.Request,
-	user db.GetUserByEmailGlobalRow) error {
+	user db.GetUserByEmailGlobalRow, secondFactor string) error {
 	ctx := r.Context()
 	if err := s.sessions.RenewToken(ctx); err != nil {
 		return fmt.Errorf("renew session token: %w", err)
@@ -142,8 +188,12 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request,
 			ID: user.ID}); err != nil {
 			return err
 		}
+		summary := user.Name
+		if secondFactor != "" {
+			summary += " (with " + secondFactor + ")"
+		}
 		return recordActivity(ctx, q, user.OrgID, user.ID, change{Action: "user.signed_in",
-			TargetType: "user", TargetID: &user.ID, Summary: user.Name})
+			TargetType: "user", TargetID: &user.ID, Summary: summary})
 	})
 	if err != nil {
 		return fmt.Errorf("record sign-in: %w", err)

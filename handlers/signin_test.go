@@ -37,7 +37,8 @@ func TestSignIn(t *testing.T) {
 		wantLocation                string
 	}{
 		{"client lands in workspace", "alice@acme.example", testPassword, "", 303, "/o/acme"},
-		{"staff land on admin", "admin@jusb.example", testPassword, "", 303, "/admin"},
+		{"staff with two-factor sign-in go on to the code", "admin@jusb.example",
+			testPassword, "", 303, "/signin/two-factor"},
 		{"address in capitals", "  ALICE@Acme.Example ", testPassword, "", 303, "/o/acme"},
 		{"local next", "alice@acme.example", testPassword, "/o/acme/tasks", 303,
 			"/o/acme/tasks"},

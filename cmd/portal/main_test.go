@@ -293,7 +293,7 @@ func TestUserCreate(t *testing.T) {
 			"bob@acme.example", "--role", "client"}, wantErr: "at least 8 characters"},
 		{name: "password too short", stdin: "short7!\n", args: []string{"--org", "acme",
 			"--email", "bob@acme.example", "--role", "client"},
-			wantErr: "password on standard input: a password needs at least 8 characters"},
+			wantErr: "password on standard input: Choose a password of at least 8 characters."},
 		{name: "e-mail missing", stdin: pw, args: []string{"--org", "acme", "--role",
 			"client"}, wantErr: `--email "" is not an e-mail address`},
 		{name: "e-mail malformed", stdin: pw, args: []string{"--org", "acme", "--email",
@@ -525,7 +525,7 @@ func TestSeedDemo(t *testing.T) {
 		{name: "production", env: map[string]string{"PORTAL_ENV": "production"},
 			wantErr: "refusing to load demo data with PORTAL_ENV=production"},
 		{name: "DEMO_PASSWORD too short", env: map[string]string{"DEMO_PASSWORD": "demo"},
-			wantErr: "DEMO_PASSWORD: a password needs at least 8 characters"},
+			wantErr: "DEMO_PASSWORD: Choose a password of at least 8 characters."},
 	}
 	for _, tt := range refusals {
 		t.Run(tt.name, func(t *testing.T) {

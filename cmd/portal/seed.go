@@ -89,6 +89,8 @@ func seedDemo(ctx context.Context, cfg config, log *slog.Logger, args []string,
 			fmt.Fprintf(stdout, "  %-22s %-13s %s\n", u.email, u.role, o.name)
 		}
 	}
+	fmt.Fprintln(stdout, "Staff set up two-factor sign-in (an authenticator app) at their "+
+		"first sign-in.")
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	htmltemplate "html/template"
 	"log/slog"
+	"regexp"
 	"strings"
 	texttemplate "text/template"
 	"time"
@@ -39,10 +40,16 @@ var (
 // The subject is the "subject" template that the text file defines.
 func Render(name string, data any) (subject, text, html string, err error) {
 	var buf bytes.Buffer
-	t := textTemplates.Lookup(name + ".txt")
-	if t == nil {
+	if textTemplates.Lookup(name+".txt") == nil {
 		return "", "", "", fmt.Errorf("render %s: no text template", name)
 	}
+	// Each file is parsed on its own, so that its "subject" is its own: in one set
+	// shared by all files, the last file's definition would win.
+	t, err := texttemplate.ParseFS(templates, "templates/"+name+".txt")
+	if err != nil {
+		return "", "", "", fmt.Errorf("render %s: %w", name, err)
+	}
+	t = t.Lookup(name + ".txt")
 	if err := t.Execute(&buf, data); err != nil {
 		return "", "", "", fmt.Errorf("render %s text: %w", name, err)
 	}
@@ -168,10 +175,13 @@ type Log struct {
 	Logger *slog.Logger
 }
 
-// Send logs m.
+var linkPattern = regexp.MustCompile(`https?://[^\s<>"]+`)
+
+// Send logs m, with its links also on their own, ready to copy.
 func (l Log) Send(_ context.Context, m Message) error {
 	l.Logger.Info("mail not sent: no SMTP server configured; here it is",
 		slog.String("to", m.To), slog.String("subject", m.Subject),
+		slog.Any("links", linkPattern.FindAllString(m.Text, -1)),
 		slog.String("text", m.Text))
 	return nil
 }

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
-	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -42,21 +41,6 @@ const (
 	minSaltLen = 8
 	minKeyLen  = 16
 )
-
-// MinLength is the least number of characters a password must have.
-const MinLength = 8
-
-// Validate reports whether pw may be chosen as a password: at least MinLength
-// characters and at most MaxLength bytes, with no rule about which characters.
-func Validate(pw string) error {
-	switch {
-	case utf8.RuneCountInString(pw) < MinLength:
-		return fmt.Errorf("a password needs at least %d characters", MinLength)
-	case len(pw) > MaxLength:
-		return fmt.Errorf("a password may have at most %d bytes", MaxLength)
-	}
-	return nil
-}
 
 // ErrMismatch reports a password that does not match the hash.
 var ErrMismatch = errors.New("password does not match")

@@ -254,38 +254,6 @@ func TestDecoyIsALiveHash(t *testing.T) {
 	}
 }
 
-// TestValidate is A5 as far as length goes: at least MinLength characters, at most
-// MaxLength bytes, and no rule about which characters.
-func TestValidate(t *testing.T) {
-	tests := []struct {
-		name    string
-		pw      string
-		wantErr bool
-	}{
-		{name: "empty", pw: "", wantErr: true},
-		{name: "7 characters", pw: "abcdefg", wantErr: true},
-		{name: "8 characters", pw: "abcdefgh"},
-		{name: "8 lowercase letters, no digit or symbol", pw: "tortoise"},
-		{name: "8 digits", pw: "20261203"},
-		{name: "spaces count", pw: "a b c d "},
-		{name: "7 characters of 3 bytes each", pw: "世界世界世界世", wantErr: true},
-		{name: "8 characters of 3 bytes each", pw: "世界世界世界世界"},
-		{name: "MaxLength bytes", pw: strings.Repeat("x", password.MaxLength)},
-		{name: "MaxLength+1 bytes", pw: strings.Repeat("x", password.MaxLength+1),
-			wantErr: true},
-		{name: "under MaxLength characters but over MaxLength bytes",
-			pw: strings.Repeat("世", password.MaxLength/2), wantErr: true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := password.Validate(tt.pw)
-			if (err != nil) != tt.wantErr {
-				t.Errorf("Validate(%d bytes) = %v, want error: %t", len(tt.pw), err, tt.wantErr)
-			}
-		})
-	}
-}
-
 // BenchmarkHash measures the cost of one hash with the live parameters, which is what
 // each sign-in pays.
 func BenchmarkHash(b *testing.B) {
