@@ -23,8 +23,10 @@ type Activity struct {
 }
 
 type ActivityCommonTerm struct {
-	OrgID OrgID
-	Term  string
+	OrgID        OrgID
+	Term         string
+	ListedFromAt *time.Time
+	ListedFromID *int64
 }
 
 type ActivityTerm struct {

@@ -594,9 +594,10 @@ func checkActivityFragmentBudget(t *testing.T, env *testEnv, path string, budget
 	}
 }
 
-// TestActivitySearchWays checks that both ways a search can take give the same
-// entries: through the word index, and reading the log newest first, which the search
-// takes once a word is common.
+// TestActivitySearchWays checks that the ways a search can take give the same entries:
+// through the word index (the one word's listing in page order, or every hit sorted),
+// and reading the log newest first, which the search takes once a word is common and
+// its listing was cut.
 func TestActivitySearchWays(t *testing.T) {
 	env := newTestEnv(t, Config{})
 	alice := env.signedIn("alice@acme.example")
@@ -611,9 +612,11 @@ func TestActivitySearchWays(t *testing.T) {
 	for _, q := range queries {
 		indexed[q] = read(q)
 	}
-	// Every word becomes common: each search now reads the log.
-	env.exec(t, `INSERT INTO activity_common_term (org_id, term)
-		SELECT DISTINCT org_id, term FROM activity_term`)
+	// Every word becomes common, its listing cut after the newest entry: each search
+	// now reads the log.
+	env.exec(t, `INSERT INTO activity_common_term (org_id, term, listed_from_at,
+		listed_from_id) SELECT DISTINCT org_id, term, 'infinity'::timestamptz, 0
+		FROM activity_term`)
 	for _, q := range queries {
 		if diff := cmp.Diff(indexed[q], read(q)); diff != "" {
 			t.Errorf("q=%s: reading the log (-indexed +read):\n%s", q, diff)
@@ -622,8 +625,9 @@ func TestActivitySearchWays(t *testing.T) {
 }
 
 // TestActivityCommonWords checks the word index's upkeep: a new entry's words are
-// listed, a word found in 5,000 entries becomes common and is listed no more, and a
-// deleted entry's words go.
+// listed, a word found in 5,000 entries becomes common and only its newest 5,000 stay
+// listed, a search for it pages through all its entries, past where its listing was
+// cut, and a deleted entry's words go.
 func TestActivityCommonWords(t *testing.T) {
 	env := newTestEnv(t, Config{})
 	f := env.fix
@@ -657,9 +661,38 @@ func TestActivityCommonWords(t *testing.T) {
 		term = 'routine'`, f.Acme.ID); n != 1 {
 		t.Fatal("a word in 6,000 entries is not common")
 	}
+	if n := count(`SELECT count(*) FROM generate_series(1000, 5999) g (i)
+		JOIN activity a ON a.summary = 'Routine ' || g.i
+		JOIN activity_term t ON t.activity_id = a.id
+		WHERE t.org_id = $1 AND t.term = 'routine'`, f.Acme.ID); n != 5000 {
+		t.Errorf("the common word's newest 5,000 entries: %d listed", n)
+	}
 	if n := count(`SELECT count(*) FROM activity_term WHERE org_id = $1 AND
 		term = 'routine'`, f.Acme.ID); n != 5000 {
-		t.Errorf("the common word is listed %d times, want its first 5,000", n)
+		t.Errorf("the common word is listed %d times, want its newest 5,000", n)
+	}
+
+	// Pages of 400: twelve come from the listing, the rest read the log beyond its cut.
+	seen := 0
+	q := db.ActivityQuery{Filter: db.ActivityFilter{Text: "routine"}, Rows: 400}
+	for pages := 0; ; pages++ {
+		log, err := env.store.LoadActivityLog(ctx, f.Acme.ID, q)
+		if err != nil || pages > 16 {
+			t.Fatalf("page %d: %v", pages, err)
+		}
+		for _, e := range log.Entries {
+			if want := fmt.Sprintf("Routine %d", 5999-seen); e.Summary != want {
+				t.Fatalf("entry %d is %q, want %q", seen, e.Summary, want)
+			}
+			seen++
+		}
+		if log.Older == nil {
+			break
+		}
+		q.Before = log.Older
+	}
+	if seen != 6000 {
+		t.Errorf("the search paged through %d entries, want 6,000", seen)
 	}
 	if n := count(`SELECT count(*) FROM activity_common_term WHERE org_id = $1`,
 		f.Globex.ID); n != 0 {
@@ -700,8 +733,9 @@ func TestActivitySearchStops(t *testing.T) {
 		}
 	}
 	addActivityEntries(t, env, entries...)
-	env.exec(t, `INSERT INTO activity_common_term (org_id, term) VALUES ($1, 'routine'),
-		($1, 'report')`, f.Acme.ID)
+	env.exec(t, `INSERT INTO activity_common_term (org_id, term, listed_from_at,
+		listed_from_id) VALUES ($1, 'routine', 'infinity', 0), ($1, 'report', 'infinity', 0)`,
+		f.Acme.ID)
 
 	var got []string
 	stops := 0

@@ -21,18 +21,82 @@ LIMIT @max_rows;
 -- sees which filters are set, and without sequential or bitmap scans, so that it reads
 -- the log in its order.
 --
--- The free text (search) takes one of two ways, decided as the statement runs: when its
--- longest word starts fewer than 5,000 listed words of the log, none of them common, the
--- entries come from activity_term (hits), newest first, until the page is full;
--- otherwise the log is read newest first, and the frequent word fills the page soon.
--- Only one branch of the UNION reads anything.
+-- The free text (search) takes one of three ways, decided as the statement runs:
+-- - quick: when the search's longest word starts exactly one listed word, its listing is
+--   read in page order (activity_term's key), down to where a common word's listing was
+--   cut, and each of its first 500 entries is looked up until the page is full. Taken
+--   when that fills the page, or when it saw every entry with the word.
+-- - otherwise, when the longest word starts fewer than 5,000 listed words of the log,
+--   none of them common, the entries come from activity_term (hits), sorted newest
+--   first, until the page is full;
+-- - otherwise the log is read newest first, and the frequent word fills the page soon.
+-- Only one branch of the UNION returns anything.
 -- Reading the log stops after scan_rows entries that pass the other filters: if the
 -- page is not full by then, the last entry read comes too, with matched false, so that
 -- the next page can go on from there. (The longest word's strpos in the lowercased
 -- summary or name is implied by the pattern; it is there because it is quicker, and rules
 -- out most entries first: lower() is the folding ILIKE uses, without its concatenation
 -- and pattern matching, about half the cost per entry.)
-WITH hits AS MATERIALIZED (
+WITH one AS MATERIALIZED (
+    SELECT w.term, c.term IS NULL OR c.listed_from_at IS NULL AS whole,
+           coalesce(c.listed_from_at, '-infinity') AS from_at,
+           coalesce(c.listed_from_id, 0) AS from_id
+    FROM (SELECT min(t.term) AS term, max(t.term) AS last
+          FROM activity_term t
+          WHERE t.org_id = @org_id AND @search::text <> ''
+            AND t.term ^@ activity_search_term(@search)) w
+    LEFT JOIN activity_common_term c ON c.org_id = @org_id AND c.term = w.term
+    WHERE w.term = w.last
+), quick AS MATERIALIZED (
+    SELECT a.id, h.created_at, a.actor_id, a.actor_name, a.action, a.target_type,
+           a.target_id, a.summary, true AS matched
+    FROM (SELECT t.activity_id, t.created_at
+          FROM activity_term t
+          WHERE t.org_id = @org_id AND t.term = (SELECT one.term FROM one)
+            AND (t.created_at, t.activity_id)
+                >= ((SELECT one.from_at FROM one), (SELECT one.from_id FROM one))
+            AND (sqlc.narg(since)::timestamptz IS NULL OR t.created_at >= sqlc.narg(since))
+            AND (sqlc.narg(until)::timestamptz IS NULL OR t.created_at < sqlc.narg(until))
+            AND (sqlc.narg(before_at)::timestamptz IS NULL
+                 OR (t.created_at, t.activity_id) < (sqlc.narg(before_at), @before_id::bigint))
+          ORDER BY t.created_at DESC, t.activity_id DESC
+          LIMIT 500) h
+    CROSS JOIN LATERAL (
+        SELECT e.id, e.actor_id, e.actor_name, e.action, e.target_type, e.target_id,
+               e.summary
+        FROM activity e
+        WHERE e.org_id = @org_id AND e.id = h.activity_id
+          AND (sqlc.narg(actor_id)::uuid IS NULL OR e.actor_id = sqlc.narg(actor_id))
+          AND (@action::text = '' OR e.action = @action)
+          AND (@target_type::text = '' OR e.target_type = @target_type)
+          AND (e.summary || E'\n' || e.actor_name) ~* activity_search_pattern(@search)
+        LIMIT 1) a
+    ORDER BY h.created_at DESC, h.activity_id DESC
+    LIMIT sqlc.narg(max_rows)
+), fast AS (
+    -- Quick is the answer when the page is full, or when no entry with the word was
+    -- left unseen: the listing is whole (or cut before the date range starts) and holds
+    -- at most the 500 entries it looked up.
+    SELECT coalesce(EXISTS (SELECT 1 FROM one)
+           AND ((SELECT count(*) FROM quick) >= sqlc.narg(max_rows)
+                OR (((SELECT one.whole FROM one)
+                     OR sqlc.narg(since)::timestamptz > (SELECT one.from_at FROM one))
+                    AND (SELECT count(*)
+                         FROM (SELECT 1 FROM activity_term t
+                               WHERE t.org_id = @org_id AND t.term = (SELECT one.term FROM one)
+                                 AND (t.created_at, t.activity_id)
+                                     >= ((SELECT one.from_at FROM one),
+                                         (SELECT one.from_id FROM one))
+                                 AND (sqlc.narg(since)::timestamptz IS NULL
+                                      OR t.created_at >= sqlc.narg(since))
+                                 AND (sqlc.narg(until)::timestamptz IS NULL
+                                      OR t.created_at < sqlc.narg(until))
+                                 AND (sqlc.narg(before_at)::timestamptz IS NULL
+                                      OR (t.created_at, t.activity_id)
+                                         < (sqlc.narg(before_at), @before_id::bigint))
+                               LIMIT 501) listed) <= 500)), false)
+           AS used
+), hits AS MATERIALIZED (
     SELECT t.activity_id, t.created_at
     FROM activity_term t
     WHERE t.org_id = @org_id AND @search::text <> ''
@@ -45,6 +109,11 @@ WITH hits AS MATERIALIZED (
            OR (SELECT count(*) FROM hits) > 5000
            AS read_log
 )
+(SELECT quick.id, quick.created_at, quick.actor_id, quick.actor_name, quick.action,
+        quick.target_type, quick.target_id, quick.summary, quick.matched
+ FROM quick
+ WHERE (SELECT fast.used FROM fast))
+UNION ALL
 (SELECT s.id, s.created_at, s.actor_id, s.actor_name, s.action, s.target_type,
         s.target_id, s.summary, s.matched
  FROM (SELECT a.id, a.created_at, a.actor_id, a.actor_name, a.action, a.target_type,
@@ -57,7 +126,7 @@ WITH hits AS MATERIALIZED (
                        false)::boolean AS matched,
               row_number() OVER (ORDER BY a.created_at DESC, a.id DESC) AS seen
        FROM activity a
-       WHERE (SELECT way.read_log FROM way)
+       WHERE NOT (SELECT fast.used FROM fast) AND (SELECT way.read_log FROM way)
          AND a.org_id = @org_id
          AND (sqlc.narg(actor_id)::uuid IS NULL OR a.actor_id = sqlc.narg(actor_id))
          AND (@action::text = '' OR a.action = @action)
@@ -76,7 +145,7 @@ UNION ALL
         a.target_id, a.summary, true AS matched
  FROM (SELECT hits.activity_id, hits.created_at
        FROM hits
-       WHERE NOT (SELECT way.read_log FROM way)
+       WHERE NOT (SELECT fast.used FROM fast) AND NOT (SELECT way.read_log FROM way)
          AND (sqlc.narg(since)::timestamptz IS NULL OR hits.created_at >= sqlc.narg(since))
          AND (sqlc.narg(until)::timestamptz IS NULL OR hits.created_at < sqlc.narg(until))
          AND (sqlc.narg(before_at)::timestamptz IS NULL
