@@ -17,7 +17,8 @@ ALTER TABLE activity_common_term
     ADD COLUMN listed_from_id bigint;
 GRANT UPDATE ON activity_common_term TO portal_app, portal_staff;
 
--- activity_list_terms lists every word of the entries a statement added, all at once.
+-- activity_list_terms lists the words of the entries a statement added, all at once:
+-- every word, except a common word for an entry older than where its listing was cut.
 -- The words of one entry in 256 are then looked at: a word found in 5,000 entries becomes
 -- common, and a common word's listing is cut after its 5,000 newest entries (a common
 -- word is listed for a few hundred entries more at most). The cuts are made word by
@@ -33,7 +34,10 @@ DECLARE
 BEGIN
     INSERT INTO activity_term (org_id, term, created_at, activity_id)
     SELECT a.org_id, w.term, a.created_at, a.id
-    FROM added a, unnest(activity_terms(a.summary || E'\n' || a.actor_name)) w (term);
+    FROM added a, unnest(activity_terms(a.summary || E'\n' || a.actor_name)) w (term)
+    WHERE NOT EXISTS (SELECT 1 FROM activity_common_term c
+                      WHERE c.org_id = a.org_id AND c.term = w.term
+                        AND (c.listed_from_at, c.listed_from_id) > (a.created_at, a.id));
 
     FOR word IN
         SELECT DISTINCT a.org_id, t.term
@@ -53,9 +57,10 @@ BEGIN
         UPDATE activity_common_term c SET listed_from_at = cut_at, listed_from_id = cut_id
         WHERE c.org_id = word.org_id AND c.term = word.term
           AND (c.listed_from_at IS NULL
-               OR (c.listed_from_at, c.listed_from_id) < (cut_at, cut_id))
-        RETURNING c.listed_from_at, c.listed_from_id INTO cut_at, cut_id;
-        CONTINUE WHEN NOT FOUND;
+               OR (c.listed_from_at, c.listed_from_id) < (cut_at, cut_id));
+        SELECT c.listed_from_at, c.listed_from_id INTO cut_at, cut_id
+        FROM activity_common_term c
+        WHERE c.org_id = word.org_id AND c.term = word.term;
 
         DELETE FROM activity_term t
         WHERE t.org_id = word.org_id AND t.term = word.term
