@@ -95,7 +95,73 @@ func (q *Queries) ListActivityActorsGlobal(ctx context.Context, arg ListActivity
 
 const listActivityGlobal = `-- name: ListActivityGlobal :many
 
-WITH hits AS MATERIALIZED (
+WITH one AS MATERIALIZED (
+    SELECT w.term, cut.at IS NULL AS whole, coalesce(cut.at, '-infinity') AS from_at,
+           coalesce(cut.id, 0) AS from_id
+    FROM (SELECT min(t.term) AS term, max(t.term) AS last
+          FROM activity_term t
+          WHERE ($1::uuid IS NULL OR t.org_id = $1)
+            AND $2::text <> ''
+            AND t.term ^@ activity_search_term($2)) w
+    LEFT JOIN LATERAL (
+        SELECT c.listed_from_at AS at, c.listed_from_id AS id
+        FROM activity_common_term c
+        WHERE ($1::uuid IS NULL OR c.org_id = $1)
+          AND c.term = w.term AND c.listed_from_at IS NOT NULL
+        ORDER BY c.listed_from_at DESC, c.listed_from_id DESC
+        LIMIT 1) cut ON true
+    WHERE w.term = w.last
+), quick AS MATERIALIZED (
+    SELECT a.id, a.org_id, h.created_at, a.actor_id, a.actor_name, a.action,
+           a.target_type, a.target_id, a.summary, true AS matched
+    FROM (SELECT t.activity_id, t.created_at
+          FROM activity_term t
+          WHERE ($1::uuid IS NULL OR t.org_id = $1)
+            AND t.term = (SELECT one.term FROM one)
+            AND (t.created_at, t.activity_id)
+                >= ((SELECT one.from_at FROM one), (SELECT one.from_id FROM one))
+            AND ($3::timestamptz IS NULL OR t.created_at >= $3)
+            AND ($4::timestamptz IS NULL OR t.created_at < $4)
+            AND ($5::timestamptz IS NULL
+                 OR (t.created_at, t.activity_id) < ($5, $6::bigint))
+          ORDER BY t.created_at DESC, t.activity_id DESC
+          LIMIT 500) h
+    CROSS JOIN LATERAL (
+        SELECT e.id, e.org_id, e.actor_id, e.actor_name, e.action, e.target_type,
+               e.target_id, e.summary
+        FROM activity e
+        WHERE e.id = h.activity_id
+          AND ($1::uuid IS NULL OR e.org_id = $1)
+          AND ($7::uuid IS NULL OR e.actor_id = $7)
+          AND ($8::text = '' OR e.action = $8)
+          AND ($9::text = '' OR e.target_type = $9)
+          AND (e.summary || E'\n' || e.actor_name) ~* activity_search_pattern($2)
+        LIMIT 1) a
+    ORDER BY h.created_at DESC, h.activity_id DESC
+    LIMIT $10
+), fast AS (
+    SELECT coalesce(EXISTS (SELECT 1 FROM one)
+           AND ((SELECT count(*) FROM quick) >= $10
+                OR (((SELECT one.whole FROM one)
+                     OR $3::timestamptz > (SELECT one.from_at FROM one))
+                    AND (SELECT count(*)
+                         FROM (SELECT 1 FROM activity_term t
+                               WHERE ($1::uuid IS NULL
+                                      OR t.org_id = $1)
+                                 AND t.term = (SELECT one.term FROM one)
+                                 AND (t.created_at, t.activity_id)
+                                     >= ((SELECT one.from_at FROM one),
+                                         (SELECT one.from_id FROM one))
+                                 AND ($3::timestamptz IS NULL
+                                      OR t.created_at >= $3)
+                                 AND ($4::timestamptz IS NULL
+                                      OR t.created_at < $4)
+                                 AND ($5::timestamptz IS NULL
+                                      OR (t.created_at, t.activity_id)
+                                         < ($5, $6::bigint))
+                               LIMIT 501) listed) <= 500)), false)
+           AS used
+), hits AS MATERIALIZED (
     SELECT t.activity_id, t.created_at
     FROM activity_term t
     WHERE ($1::uuid IS NULL OR t.org_id = $1)
@@ -110,6 +176,11 @@ WITH hits AS MATERIALIZED (
            OR (SELECT count(*) FROM hits) > 5000
            AS read_log
 ), page AS (
+    (SELECT quick.id, quick.org_id, quick.created_at, quick.actor_id, quick.actor_name,
+            quick.action, quick.target_type, quick.target_id, quick.summary, quick.matched
+     FROM quick
+     WHERE (SELECT fast.used FROM fast))
+    UNION ALL
     (SELECT s.id, s.org_id, s.created_at, s.actor_id, s.actor_name, s.action,
             s.target_type, s.target_id, s.summary, s.matched
      FROM (SELECT a.id, a.org_id, a.created_at, a.actor_id, a.actor_name, a.action,
@@ -122,31 +193,31 @@ WITH hits AS MATERIALIZED (
                            false)::boolean AS matched,
                   row_number() OVER (ORDER BY a.created_at DESC, a.id DESC) AS seen
            FROM activity a
-           WHERE (SELECT way.read_log FROM way)
+           WHERE NOT (SELECT fast.used FROM fast) AND (SELECT way.read_log FROM way)
              AND ($1::uuid IS NULL OR a.org_id = $1)
-             AND ($3::uuid IS NULL OR a.actor_id = $3)
-             AND ($4::text = '' OR a.action = $4)
-             AND ($5::text = '' OR a.target_type = $5)
-             AND ($6::timestamptz IS NULL OR a.created_at >= $6)
-             AND ($7::timestamptz IS NULL OR a.created_at < $7)
-             AND ($8::timestamptz IS NULL
-                  OR (a.created_at, a.id) < ($8, $9::bigint))
+             AND ($7::uuid IS NULL OR a.actor_id = $7)
+             AND ($8::text = '' OR a.action = $8)
+             AND ($9::text = '' OR a.target_type = $9)
+             AND ($3::timestamptz IS NULL OR a.created_at >= $3)
+             AND ($4::timestamptz IS NULL OR a.created_at < $4)
+             AND ($5::timestamptz IS NULL
+                  OR (a.created_at, a.id) < ($5, $6::bigint))
            ORDER BY a.created_at DESC, a.id DESC
-           LIMIT $10) s
-     WHERE s.matched OR s.seen = $10
+           LIMIT $11) s
+     WHERE s.matched OR s.seen = $11
      ORDER BY s.created_at DESC, s.id DESC
-     LIMIT $11)
+     LIMIT $10)
     UNION ALL
     (SELECT a.id, a.org_id, h.created_at, a.actor_id, a.actor_name, a.action,
             a.target_type, a.target_id, a.summary, true AS matched
      FROM (SELECT hits.activity_id, hits.created_at
            FROM hits
-           WHERE NOT (SELECT way.read_log FROM way)
-             AND ($6::timestamptz IS NULL OR hits.created_at >= $6)
-             AND ($7::timestamptz IS NULL OR hits.created_at < $7)
-             AND ($8::timestamptz IS NULL
+           WHERE NOT (SELECT fast.used FROM fast) AND NOT (SELECT way.read_log FROM way)
+             AND ($3::timestamptz IS NULL OR hits.created_at >= $3)
+             AND ($4::timestamptz IS NULL OR hits.created_at < $4)
+             AND ($5::timestamptz IS NULL
                   OR (hits.created_at, hits.activity_id)
-                     < ($8, $9::bigint))
+                     < ($5, $6::bigint))
            ORDER BY hits.created_at DESC, hits.activity_id DESC
            LIMIT 5001) h
      CROSS JOIN LATERAL (
@@ -155,13 +226,13 @@ WITH hits AS MATERIALIZED (
          FROM activity e
          WHERE e.id = h.activity_id
            AND ($1::uuid IS NULL OR e.org_id = $1)
-           AND ($3::uuid IS NULL OR e.actor_id = $3)
-           AND ($4::text = '' OR e.action = $4)
-           AND ($5::text = '' OR e.target_type = $5)
+           AND ($7::uuid IS NULL OR e.actor_id = $7)
+           AND ($8::text = '' OR e.action = $8)
+           AND ($9::text = '' OR e.target_type = $9)
            AND (e.summary || E'\n' || e.actor_name) ~* activity_search_pattern($2)
          LIMIT 1) a
      ORDER BY h.created_at DESC, h.activity_id DESC
-     LIMIT $11)
+     LIMIT $10)
 )
 SELECT p.id, p.created_at, p.actor_id, p.actor_name, p.action, p.target_type,
        p.target_id, p.summary, p.matched, p.org_id, o.name AS org_name, o.slug AS org_slug
@@ -173,15 +244,15 @@ ORDER BY p.created_at DESC, p.id DESC
 type ListActivityGlobalParams struct {
 	OrgID      *uuid.UUID
 	Search     string
-	ActorID    *uuid.UUID
-	Action     string
-	TargetType string
 	Since      *time.Time
 	Until      *time.Time
 	BeforeAt   *time.Time
 	BeforeID   int64
-	ScanRows   *int32
+	ActorID    *uuid.UUID
+	Action     string
+	TargetType string
 	MaxRows    *int32
+	ScanRows   *int32
 }
 
 type ListActivityGlobalRow struct {
@@ -205,19 +276,20 @@ type ListActivityGlobalRow struct {
 // indexes of 20261203120300_staff_view.sql serve them when none is chosen.
 // ListActivityGlobal is ListActivity (see activity.sql for how it reads the log) over
 // every organization, or over one when org_id is set, with each entry's organization.
+// Across organizations, a word's listing is whole from the latest of its cuts on.
 func (q *Queries) ListActivityGlobal(ctx context.Context, arg ListActivityGlobalParams) ([]ListActivityGlobalRow, error) {
 	rows, err := q.db.Query(ctx, listActivityGlobal,
 		arg.OrgID,
 		arg.Search,
-		arg.ActorID,
-		arg.Action,
-		arg.TargetType,
 		arg.Since,
 		arg.Until,
 		arg.BeforeAt,
 		arg.BeforeID,
-		arg.ScanRows,
+		arg.ActorID,
+		arg.Action,
+		arg.TargetType,
 		arg.MaxRows,
+		arg.ScanRows,
 	)
 	if err != nil {
 		return nil, err

@@ -256,3 +256,61 @@ func TestStaffVisitLogged(t *testing.T) {
 		t.Errorf("%d visits in the structured log, want 3", n)
 	}
 }
+
+// TestGlobalActivityCommonWord pages through a word common in one organization and
+// not in the other, across organizations and within one: the newest pages come from
+// the word's listing, the older ones past Acme's cut from the log, and every entry
+// with the word shows once, in order.
+func TestGlobalActivityCommonWord(t *testing.T) {
+	env := newTestEnv(t, Config{})
+	f := env.fix
+	ctx := context.Background()
+	for i := range 6 {
+		env.exec(t, `INSERT INTO activity (org_id, actor_id, action, target_type, summary)
+			SELECT $1, $2, 'task.updated', 'task', 'Routine ' || g
+			FROM generate_series($3::int, $3::int + 999) g`, f.Acme.ID, f.Bob.ID, i*1000)
+		env.exec(t, `INSERT INTO activity (org_id, actor_id, action, target_type, summary)
+			VALUES ($1, $2, 'task.updated', 'task', 'Routine at Globex ' || $3::int)`,
+			f.Globex.ID, f.Carol.ID, i)
+	}
+
+	for _, org := range []*db.OrgID{nil, &f.Acme.ID} {
+		rows, err := env.staffConn().Query(ctx, `SELECT summary FROM activity
+			WHERE summary LIKE 'Routine %' AND ($1::uuid IS NULL OR org_id = $1)
+			ORDER BY created_at DESC, id DESC`, org)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []string
+		for rows.Next() {
+			var s string
+			if err := rows.Scan(&s); err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, s)
+		}
+		rows.Close()
+
+		var got []string
+		q := db.GlobalActivityQuery{Org: org, ActivityQuery: db.ActivityQuery{
+			Filter: db.ActivityFilter{Text: "routine"}, Rows: 400}}
+		for pages := 0; ; pages++ {
+			log, err := env.store.LoadGlobalActivity(ctx, q)
+			if err != nil || pages > 20 {
+				t.Fatalf("page %d: %v", pages, err)
+			}
+			for _, e := range log.Entries {
+				got = append(got, e.Summary)
+			}
+			if log.Older == nil {
+				break
+			}
+			q.Before = log.Older
+		}
+		if len(want) < 6000 || !cmp.Equal(want, got) {
+			t.Errorf("org %v: %d entries paged, want %d (first differences: %v)", org,
+				len(got), len(want), cmp.Diff(want[:min(len(want), 3)],
+					got[:min(len(got), 3)]))
+		}
+	}
+}

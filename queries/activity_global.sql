@@ -6,7 +6,74 @@
 -- name: ListActivityGlobal :many
 -- ListActivityGlobal is ListActivity (see activity.sql for how it reads the log) over
 -- every organization, or over one when org_id is set, with each entry's organization.
-WITH hits AS MATERIALIZED (
+-- Across organizations, a word's listing is whole from the latest of its cuts on.
+WITH one AS MATERIALIZED (
+    SELECT w.term, cut.at IS NULL AS whole, coalesce(cut.at, '-infinity') AS from_at,
+           coalesce(cut.id, 0) AS from_id
+    FROM (SELECT min(t.term) AS term, max(t.term) AS last
+          FROM activity_term t
+          WHERE (sqlc.narg(org_id)::uuid IS NULL OR t.org_id = sqlc.narg(org_id))
+            AND @search::text <> ''
+            AND t.term ^@ activity_search_term(@search)) w
+    LEFT JOIN LATERAL (
+        SELECT c.listed_from_at AS at, c.listed_from_id AS id
+        FROM activity_common_term c
+        WHERE (sqlc.narg(org_id)::uuid IS NULL OR c.org_id = sqlc.narg(org_id))
+          AND c.term = w.term AND c.listed_from_at IS NOT NULL
+        ORDER BY c.listed_from_at DESC, c.listed_from_id DESC
+        LIMIT 1) cut ON true
+    WHERE w.term = w.last
+), quick AS MATERIALIZED (
+    SELECT a.id, a.org_id, h.created_at, a.actor_id, a.actor_name, a.action,
+           a.target_type, a.target_id, a.summary, true AS matched
+    FROM (SELECT t.activity_id, t.created_at
+          FROM activity_term t
+          WHERE (sqlc.narg(org_id)::uuid IS NULL OR t.org_id = sqlc.narg(org_id))
+            AND t.term = (SELECT one.term FROM one)
+            AND (t.created_at, t.activity_id)
+                >= ((SELECT one.from_at FROM one), (SELECT one.from_id FROM one))
+            AND (sqlc.narg(since)::timestamptz IS NULL OR t.created_at >= sqlc.narg(since))
+            AND (sqlc.narg(until)::timestamptz IS NULL OR t.created_at < sqlc.narg(until))
+            AND (sqlc.narg(before_at)::timestamptz IS NULL
+                 OR (t.created_at, t.activity_id) < (sqlc.narg(before_at), @before_id::bigint))
+          ORDER BY t.created_at DESC, t.activity_id DESC
+          LIMIT 500) h
+    CROSS JOIN LATERAL (
+        SELECT e.id, e.org_id, e.actor_id, e.actor_name, e.action, e.target_type,
+               e.target_id, e.summary
+        FROM activity e
+        WHERE e.id = h.activity_id
+          AND (sqlc.narg(org_id)::uuid IS NULL OR e.org_id = sqlc.narg(org_id))
+          AND (sqlc.narg(actor_id)::uuid IS NULL OR e.actor_id = sqlc.narg(actor_id))
+          AND (@action::text = '' OR e.action = @action)
+          AND (@target_type::text = '' OR e.target_type = @target_type)
+          AND (e.summary || E'\n' || e.actor_name) ~* activity_search_pattern(@search)
+        LIMIT 1) a
+    ORDER BY h.created_at DESC, h.activity_id DESC
+    LIMIT sqlc.narg(max_rows)
+), fast AS (
+    SELECT coalesce(EXISTS (SELECT 1 FROM one)
+           AND ((SELECT count(*) FROM quick) >= sqlc.narg(max_rows)
+                OR (((SELECT one.whole FROM one)
+                     OR sqlc.narg(since)::timestamptz > (SELECT one.from_at FROM one))
+                    AND (SELECT count(*)
+                         FROM (SELECT 1 FROM activity_term t
+                               WHERE (sqlc.narg(org_id)::uuid IS NULL
+                                      OR t.org_id = sqlc.narg(org_id))
+                                 AND t.term = (SELECT one.term FROM one)
+                                 AND (t.created_at, t.activity_id)
+                                     >= ((SELECT one.from_at FROM one),
+                                         (SELECT one.from_id FROM one))
+                                 AND (sqlc.narg(since)::timestamptz IS NULL
+                                      OR t.created_at >= sqlc.narg(since))
+                                 AND (sqlc.narg(until)::timestamptz IS NULL
+                                      OR t.created_at < sqlc.narg(until))
+                                 AND (sqlc.narg(before_at)::timestamptz IS NULL
+                                      OR (t.created_at, t.activity_id)
+                                         < (sqlc.narg(before_at), @before_id::bigint))
+                               LIMIT 501) listed) <= 500)), false)
+           AS used
+), hits AS MATERIALIZED (
     SELECT t.activity_id, t.created_at
     FROM activity_term t
     WHERE (sqlc.narg(org_id)::uuid IS NULL OR t.org_id = sqlc.narg(org_id))
@@ -21,6 +88,11 @@ WITH hits AS MATERIALIZED (
            OR (SELECT count(*) FROM hits) > 5000
            AS read_log
 ), page AS (
+    (SELECT quick.id, quick.org_id, quick.created_at, quick.actor_id, quick.actor_name,
+            quick.action, quick.target_type, quick.target_id, quick.summary, quick.matched
+     FROM quick
+     WHERE (SELECT fast.used FROM fast))
+    UNION ALL
     (SELECT s.id, s.org_id, s.created_at, s.actor_id, s.actor_name, s.action,
             s.target_type, s.target_id, s.summary, s.matched
      FROM (SELECT a.id, a.org_id, a.created_at, a.actor_id, a.actor_name, a.action,
@@ -33,7 +105,7 @@ WITH hits AS MATERIALIZED (
                            false)::boolean AS matched,
                   row_number() OVER (ORDER BY a.created_at DESC, a.id DESC) AS seen
            FROM activity a
-           WHERE (SELECT way.read_log FROM way)
+           WHERE NOT (SELECT fast.used FROM fast) AND (SELECT way.read_log FROM way)
              AND (sqlc.narg(org_id)::uuid IS NULL OR a.org_id = sqlc.narg(org_id))
              AND (sqlc.narg(actor_id)::uuid IS NULL OR a.actor_id = sqlc.narg(actor_id))
              AND (@action::text = '' OR a.action = @action)
@@ -52,7 +124,7 @@ WITH hits AS MATERIALIZED (
             a.target_type, a.target_id, a.summary, true AS matched
      FROM (SELECT hits.activity_id, hits.created_at
            FROM hits
-           WHERE NOT (SELECT way.read_log FROM way)
+           WHERE NOT (SELECT fast.used FROM fast) AND NOT (SELECT way.read_log FROM way)
              AND (sqlc.narg(since)::timestamptz IS NULL OR hits.created_at >= sqlc.narg(since))
              AND (sqlc.narg(until)::timestamptz IS NULL OR hits.created_at < sqlc.narg(until))
              AND (sqlc.narg(before_at)::timestamptz IS NULL
