@@ -102,7 +102,7 @@ WITH one AS MATERIALIZED (
            a.target_id, a.summary, true AS matched
     FROM (SELECT t.activity_id, t.created_at
           FROM activity_term t
-          WHERE t.org_id = $1 AND t.term = (SELECT one.term FROM one)
+          WHERE $2::text <> '' AND t.org_id = $1 AND t.term = (SELECT one.term FROM one)
             AND (t.created_at, t.activity_id)
                 >= ((SELECT one.from_at FROM one), (SELECT one.from_id FROM one))
             AND ($3::timestamptz IS NULL OR t.created_at >= $3)
@@ -127,7 +127,7 @@ WITH one AS MATERIALIZED (
     -- Quick is the answer when the page is full, or when no entry with the word was
     -- left unseen: the listing is whole (or cut before the date range starts) and holds
     -- at most the 500 entries it looked up.
-    SELECT coalesce(EXISTS (SELECT 1 FROM one)
+    SELECT $2::text <> '' AND coalesce(EXISTS (SELECT 1 FROM one)
            AND ((SELECT count(*) FROM quick) >= $10
                 OR (((SELECT one.whole FROM one)
                      OR $3::timestamptz > (SELECT one.from_at FROM one))

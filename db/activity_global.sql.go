@@ -116,7 +116,8 @@ WITH one AS MATERIALIZED (
            a.target_type, a.target_id, a.summary, true AS matched
     FROM (SELECT t.activity_id, t.created_at
           FROM activity_term t
-          WHERE ($1::uuid IS NULL OR t.org_id = $1)
+          WHERE $2::text <> ''
+            AND ($1::uuid IS NULL OR t.org_id = $1)
             AND t.term = (SELECT one.term FROM one)
             AND (t.created_at, t.activity_id)
                 >= ((SELECT one.from_at FROM one), (SELECT one.from_id FROM one))
@@ -140,7 +141,7 @@ WITH one AS MATERIALIZED (
     ORDER BY h.created_at DESC, h.activity_id DESC
     LIMIT $10
 ), fast AS (
-    SELECT coalesce(EXISTS (SELECT 1 FROM one)
+    SELECT $2::text <> '' AND coalesce(EXISTS (SELECT 1 FROM one)
            AND ((SELECT count(*) FROM quick) >= $10
                 OR (((SELECT one.whole FROM one)
                      OR $3::timestamptz > (SELECT one.from_at FROM one))

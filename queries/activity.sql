@@ -52,7 +52,7 @@ WITH one AS MATERIALIZED (
            a.target_id, a.summary, true AS matched
     FROM (SELECT t.activity_id, t.created_at
           FROM activity_term t
-          WHERE t.org_id = @org_id AND t.term = (SELECT one.term FROM one)
+          WHERE @search::text <> '' AND t.org_id = @org_id AND t.term = (SELECT one.term FROM one)
             AND (t.created_at, t.activity_id)
                 >= ((SELECT one.from_at FROM one), (SELECT one.from_id FROM one))
             AND (sqlc.narg(since)::timestamptz IS NULL OR t.created_at >= sqlc.narg(since))
@@ -77,7 +77,7 @@ WITH one AS MATERIALIZED (
     -- Quick is the answer when the page is full, or when no entry with the word was
     -- left unseen: the listing is whole (or cut before the date range starts) and holds
     -- at most the 500 entries it looked up.
-    SELECT coalesce(EXISTS (SELECT 1 FROM one)
+    SELECT @search::text <> '' AND coalesce(EXISTS (SELECT 1 FROM one)
            AND ((SELECT count(*) FROM quick) >= sqlc.narg(max_rows)
                 OR (((SELECT one.whole FROM one)
                      OR sqlc.narg(since)::timestamptz > (SELECT one.from_at FROM one))

@@ -28,7 +28,8 @@ WITH one AS MATERIALIZED (
            a.target_type, a.target_id, a.summary, true AS matched
     FROM (SELECT t.activity_id, t.created_at
           FROM activity_term t
-          WHERE (sqlc.narg(org_id)::uuid IS NULL OR t.org_id = sqlc.narg(org_id))
+          WHERE @search::text <> ''
+            AND (sqlc.narg(org_id)::uuid IS NULL OR t.org_id = sqlc.narg(org_id))
             AND t.term = (SELECT one.term FROM one)
             AND (t.created_at, t.activity_id)
                 >= ((SELECT one.from_at FROM one), (SELECT one.from_id FROM one))
@@ -52,7 +53,7 @@ WITH one AS MATERIALIZED (
     ORDER BY h.created_at DESC, h.activity_id DESC
     LIMIT sqlc.narg(max_rows)
 ), fast AS (
-    SELECT coalesce(EXISTS (SELECT 1 FROM one)
+    SELECT @search::text <> '' AND coalesce(EXISTS (SELECT 1 FROM one)
            AND ((SELECT count(*) FROM quick) >= sqlc.narg(max_rows)
                 OR (((SELECT one.whole FROM one)
                      OR sqlc.narg(since)::timestamptz > (SELECT one.from_at FROM one))
