@@ -36,22 +36,45 @@ $$;
 CREATE FUNCTION public.activity_list_terms() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
+DECLARE
+    word record;
+    cut_at timestamptz;
+    cut_id bigint;
 BEGIN
     INSERT INTO activity_term (org_id, term, created_at, activity_id)
     SELECT a.org_id, w.term, a.created_at, a.id
     FROM added a, unnest(activity_terms(a.summary || E'\n' || a.actor_name)) w (term)
     WHERE NOT EXISTS (SELECT 1 FROM activity_common_term c
-                      WHERE c.org_id = a.org_id AND c.term = w.term);
+                      WHERE c.org_id = a.org_id AND c.term = w.term
+                        AND (c.listed_from_at, c.listed_from_id) > (a.created_at, a.id));
 
-    INSERT INTO activity_common_term (org_id, term)
-    SELECT s.org_id, s.term
-    FROM (SELECT DISTINCT a.org_id, w.term
-          FROM added a, unnest(activity_terms(a.summary || E'\n' || a.actor_name)) w (term)
-          WHERE a.id % 256 = 0) s
-    WHERE (SELECT count(*) FROM (SELECT 1 FROM activity_term t
-                                 WHERE t.org_id = s.org_id AND t.term = s.term
-                                 LIMIT 5000) listed) >= 5000
-    ON CONFLICT DO NOTHING;
+    FOR word IN
+        SELECT DISTINCT a.org_id, t.term
+        FROM added a, unnest(activity_terms(a.summary || E'\n' || a.actor_name)) t (term)
+        WHERE a.id % 256 = 0
+        ORDER BY a.org_id, t.term
+    LOOP
+        SELECT t.created_at, t.activity_id INTO cut_at, cut_id
+        FROM activity_term t
+        WHERE t.org_id = word.org_id AND t.term = word.term
+        ORDER BY t.created_at DESC, t.activity_id DESC
+        OFFSET 4999 LIMIT 1;
+        CONTINUE WHEN NOT FOUND;
+
+        INSERT INTO activity_common_term (org_id, term) VALUES (word.org_id, word.term)
+        ON CONFLICT DO NOTHING;
+        UPDATE activity_common_term c SET listed_from_at = cut_at, listed_from_id = cut_id
+        WHERE c.org_id = word.org_id AND c.term = word.term
+          AND (c.listed_from_at IS NULL
+               OR (c.listed_from_at, c.listed_from_id) < (cut_at, cut_id));
+        SELECT c.listed_from_at, c.listed_from_id INTO cut_at, cut_id
+        FROM activity_common_term c
+        WHERE c.org_id = word.org_id AND c.term = word.term;
+
+        DELETE FROM activity_term t
+        WHERE t.org_id = word.org_id AND t.term = word.term
+          AND (t.created_at, t.activity_id) < (cut_at, cut_id);
+    END LOOP;
     RETURN NULL;
 END
 $$;
@@ -71,9 +94,7 @@ BEGIN
       AND t.activity_id = OLD.id;
     INSERT INTO activity_term (org_id, term, created_at, activity_id)
     SELECT NEW.org_id, w.term, NEW.created_at, NEW.id
-    FROM unnest(activity_terms(NEW.summary || E'\n' || NEW.actor_name)) w (term)
-    WHERE NOT EXISTS (SELECT 1 FROM activity_common_term c
-                      WHERE c.org_id = NEW.org_id AND c.term = w.term);
+    FROM unnest(activity_terms(NEW.summary || E'\n' || NEW.actor_name)) w (term);
     RETURN NULL;
 END
 $$;
@@ -259,7 +280,9 @@ ALTER TABLE ONLY public.activity FORCE ROW LEVEL SECURITY;
 
 CREATE TABLE public.activity_common_term (
     org_id uuid NOT NULL,
-    term text NOT NULL COLLATE pg_catalog."C"
+    term text NOT NULL COLLATE pg_catalog."C",
+    listed_from_at timestamp with time zone,
+    listed_from_id bigint
 );
 
 ALTER TABLE ONLY public.activity_common_term FORCE ROW LEVEL SECURITY;
@@ -1774,4 +1797,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261203120000'),
     ('20261203120100'),
     ('20261203120200'),
-    ('20261203120300');
+    ('20261203120300'),
+    ('20261203130000');
