@@ -178,25 +178,30 @@ func (s *Store) ExportActivity(ctx context.Context, org OrgID, f ActivityFilter,
 // and what it cost. The benchmark checks and reports it; an operator may too.
 func (s *Store) ExplainActivityLog(ctx context.Context, org OrgID, q ActivityQuery) (
 	string, error) {
-	params := q.params(org)
-	var plan strings.Builder
+	var plan string
 	err := s.InOrg(ctx, org, func(tx *Queries) error {
-		if _, err := tx.db.Exec(ctx, pageSettings); err != nil {
-			return err
-		}
-		rows, err := tx.db.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+listActivity,
-			params.args()...)
-		if err != nil {
-			return err
-		}
-		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		plan.WriteString(strings.Join(lines, "\n"))
+		var err error
+		plan, err = tx.explainPage(ctx, listActivity, q.params(org).args()...)
 		return err
 	})
 	if err != nil {
 		return "", fmt.Errorf("explain activity log: %w", err)
 	}
-	return plan.String(), nil
+	return plan, nil
+}
+
+// explainPage runs sql with the page batches' settings under EXPLAIN ANALYZE, inside
+// q's transaction, and returns the plan.
+func (q *Queries) explainPage(ctx context.Context, sql string, args ...any) (string, error) {
+	if _, err := q.db.Exec(ctx, pageSettings); err != nil {
+		return "", err
+	}
+	rows, err := q.db.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+sql, args...)
+	if err != nil {
+		return "", err
+	}
+	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return strings.Join(lines, "\n"), err
 }
 
 // params returns ListActivity's arguments for the page: the filter, the cursor, and

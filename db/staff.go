@@ -3,7 +3,6 @@ package db
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -171,21 +170,14 @@ func (s *Store) ExplainOrganizationSummaries(ctx context.Context, search string,
 }
 
 func (s *Store) explainStaff(ctx context.Context, sql string, args ...any) (string, error) {
-	var plan strings.Builder
+	var plan string
 	err := s.Staff(ctx, func(tx *Queries) error {
-		if _, err := tx.db.Exec(ctx, pageSettings); err != nil {
-			return err
-		}
-		rows, err := tx.db.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+sql, args...)
-		if err != nil {
-			return err
-		}
-		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		plan.WriteString(strings.Join(lines, "\n"))
+		var err error
+		plan, err = tx.explainPage(ctx, sql, args...)
 		return err
 	})
 	if err != nil {
 		return "", fmt.Errorf("explain: %w", err)
 	}
-	return plan.String(), nil
+	return plan, nil
 }
