@@ -9,7 +9,9 @@ import (
 	"errors"
 	"fmt"
 	htmltemplate "html/template"
+	"io/fs"
 	"log/slog"
+	"path"
 	"regexp"
 	"strings"
 	texttemplate "text/template"
@@ -32,24 +34,34 @@ type Sender interface {
 var templates embed.FS
 
 var (
-	textTemplates = texttemplate.Must(texttemplate.ParseFS(templates, "templates/*.txt"))
+	textTemplates = parseTextTemplates()
 	htmlTemplates = htmltemplate.Must(htmltemplate.ParseFS(templates, "templates/*.html"))
 )
+
+// parseTextTemplates parses each text template file into a set of its own, keyed by
+// its name without ".txt", so that each file's "subject" is its own: in one set shared
+// by all files, the last file's definition would win.
+func parseTextTemplates() map[string]*texttemplate.Template {
+	files, err := fs.Glob(templates, "templates/*.txt")
+	if err != nil {
+		panic(err)
+	}
+	sets := make(map[string]*texttemplate.Template, len(files))
+	for _, f := range files {
+		sets[strings.TrimSuffix(path.Base(f), ".txt")] = texttemplate.Must(
+			texttemplate.ParseFS(templates, f))
+	}
+	return sets
+}
 
 // Render fills the templates templates/<name>.txt and templates/<name>.html with data.
 // The subject is the "subject" template that the text file defines.
 func Render(name string, data any) (subject, text, html string, err error) {
 	var buf bytes.Buffer
-	if textTemplates.Lookup(name+".txt") == nil {
+	t := textTemplates[name]
+	if t == nil {
 		return "", "", "", fmt.Errorf("render %s: no text template", name)
 	}
-	// Each file is parsed on its own, so that its "subject" is its own: in one set
-	// shared by all files, the last file's definition would win.
-	t, err := texttemplate.ParseFS(templates, "templates/"+name+".txt")
-	if err != nil {
-		return "", "", "", fmt.Errorf("render %s: %w", name, err)
-	}
-	t = t.Lookup(name + ".txt")
 	if err := t.Execute(&buf, data); err != nil {
 		return "", "", "", fmt.Errorf("render %s text: %w", name, err)
 	}

@@ -72,3 +72,20 @@ func TestNewSMTPRefusesAPasswordInTheClear(t *testing.T) {
 		})
 	}
 }
+
+func TestEachTemplateHasItsOwnSubject(t *testing.T) {
+	subjects := map[string]bool{}
+	for name := range textTemplates {
+		subject, _, _, err := Render(name, map[string]string{})
+		if err != nil {
+			t.Fatalf("render %s: %v", name, err)
+		}
+		if subjects[subject] {
+			t.Errorf("%s shares its subject %q with another mail", name, subject)
+		}
+		subjects[subject] = true
+	}
+	if len(subjects) < 2 {
+		t.Errorf("%d templates, want the invitation's and the password reset's", len(subjects))
+	}
+}
