@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
@@ -108,6 +109,38 @@ func TestBrowserFiles(t *testing.T) {
 			t.Errorf("after deleting, the list still shows %q: %q", name, list)
 		}
 	})
+
+	t.Run("upload without JavaScript", func(t *testing.T) {
+		const plain = "Minutes without scripts.txt"
+		other := filepath.Join(t.TempDir(), plain)
+		if err := os.WriteFile(other, reportText(t, 64<<10), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		scripts(t, ctx, false)
+		defer scripts(t, ctx, true)
+		do(t, ctx, "reload without scripts", chromedp.Reload(),
+			chromedp.WaitVisible(chromedp.CSS("[data-testid=upload-form]")))
+		do(t, ctx, "choose the file", chromedp.SetUploadFiles(chromedp.CSS("#upload-file"),
+			[]string{other}))
+		do(t, ctx, "press Upload", chromedp.Click(chromedp.CSS("[data-testid=upload-submit]")))
+		// The page navigates to the answer while the poll runs: try again then.
+		listed := chromedp.Poll[bool](`(() => {
+			const row = document.querySelector("[data-testid=file-row]");
+			return row !== null && row.textContent.includes("`+plain+`");
+		})()`, chromedp.WithPollingTimeout(20*time.Second))
+		for attempt := 1; ; attempt++ {
+			_, err := chromedp.Run(ctx, listed)
+			if err == nil {
+				break
+			}
+			if attempt == 3 {
+				t.Fatalf("wait for the list: %v", err)
+			}
+		}
+		if got := pathOf(t, ctx); got != "/o/acme/files" {
+			t.Errorf("after the upload the page is %q, want the files", got)
+		}
+	})
 }
 
 // reportText returns n bytes of text that differ from run to run.
@@ -145,5 +178,15 @@ func acceptDialogs(t *testing.T, ctx context.Context) {
 	})
 	if err != nil {
 		t.Fatalf("listen for dialogs: %v", err)
+	}
+}
+
+// scripts turns the tab's JavaScript on or off, as a browser without it would be.
+func scripts(t *testing.T, ctx context.Context, on bool) {
+	t.Helper()
+	_, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled,
+		emulation.SetScriptExecutionDisabledParams{Value: !on})
+	if err != nil {
+		t.Fatalf("turn scripts on=%v: %v", on, err)
 	}
 }

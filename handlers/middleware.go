@@ -1,10 +1,15 @@
 package handlers
 
 import (
+	"bufio"
+	"bytes"
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"log/slog"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"runtime/debug"
 	"strings"
@@ -113,8 +118,10 @@ func newNonce() (string, error) {
 // bodyLimits caps request bodies before anything reads them, nosurf included: 1 MiB
 // for forms, more for the routes that declare it (withMaxBody). A body announced as
 // too large is refused at once with 413; one that grows too large while read fails
-// there. A multipart body must carry its CSRF token in the X-CSRF-Token header, so
-// that nosurf never has to parse a whole upload to find it.
+// there. nosurf would parse a whole multipart body to find its CSRF token, so a
+// multipart body carries the token in the X-CSRF-Token header (upload.js) or in a
+// csrf_token field at its start (a plain form, which sends its fields in order), from
+// where csrfFromMultipart moves it to the header.
 func (s *Server) bodyLimits(routes []Route) func(http.Handler) http.Handler {
 	limits := chi.NewRouter()
 	max := map[string]int64{}
@@ -135,16 +142,48 @@ func (s *Server) bodyLimits(routes []Route) func(http.Handler) http.Handler {
 				s.renderError(w, r, http.StatusRequestEntityTooLarge, "The request is too large.")
 				return
 			}
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 			if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") &&
-				r.Header.Get(nosurf.HeaderName) == "" {
+				r.Header.Get(nosurf.HeaderName) == "" && !csrfFromMultipart(r) {
 				s.renderError(w, r, http.StatusForbidden,
 					"This upload did not come from the portal. Reload the page and try again.")
 				return
 			}
-			r.Body = http.MaxBytesReader(w, r.Body, limit)
 			next.ServeHTTP(w, r)
 		})
 	}
+}
+
+// csrfHeadBytes is how much of a multipart body csrfFromMultipart reads to find the
+// CSRF token: the boundary, the field's headers and the token fit in far less.
+const csrfHeadBytes = 4096
+
+// csrfFromMultipart looks for a csrf_token field as the first part of r's multipart
+// body and, when it is there, sets its value as the X-CSRF-Token header for nosurf to
+// check. It reads at most csrfHeadBytes, and r's body still starts where it did. It
+// reports whether it found the field.
+func csrfFromMultipart(r *http.Request) bool {
+	_, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || params["boundary"] == "" {
+		return false
+	}
+	body := bufio.NewReaderSize(r.Body, csrfHeadBytes)
+	r.Body = struct {
+		io.Reader
+		io.Closer
+	}{body, r.Body}
+	head, _ := body.Peek(csrfHeadBytes) // a shorter body is all there is
+
+	part, err := multipart.NewReader(bytes.NewReader(head), params["boundary"]).NextPart()
+	if err != nil || part.FormName() != nosurf.FormFieldName || part.FileName() != "" {
+		return false
+	}
+	token, err := io.ReadAll(part)
+	if err != nil || len(token) == 0 {
+		return false // the field does not end within the head
+	}
+	r.Header.Set(nosurf.HeaderName, string(token))
+	return true
 }
 
 // csrf wraps next in nosurf. The token cookie is a session cookie with the same

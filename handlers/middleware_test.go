@@ -1,8 +1,10 @@
 package handlers
 
 import (
+	"bytes"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -239,5 +241,73 @@ func TestHealth(t *testing.T) {
 	}
 	if got := c.get("/healthz"); got.StatusCode != 200 {
 		t.Errorf("healthz while draining = %d", got.StatusCode)
+	}
+}
+
+// TestMultipartFormToken posts uploads as a browser without JavaScript does: a plain
+// multipart form, no X-CSRF-Token header, the token in the form's first field. That
+// is accepted; a wrong token, or the token anywhere but first, is refused (C1) and
+// stores nothing.
+func TestMultipartFormToken(t *testing.T) {
+	env := newTestEnv(t, Config{})
+	bob := env.signedIn("bob@acme.example")
+	token := bob.csrfToken()
+	type field struct{ name, value string }
+	file := field{"file", "minutes of the meeting\n"}
+	tests := []struct {
+		name       string
+		fields     []field
+		wantStatus int
+		wantMsg    string
+	}{
+		{"the token first", []field{{"csrf_token", token}, file}, 303, ""},
+		{"a wrong token first", []field{{"csrf_token", "bm90IHRoZSB0b2tlbg"}, file}, 403,
+			"did not come from the portal"},
+		{"the token after the file", []field{file, {"csrf_token", token}}, 403,
+			"This upload did not come from the portal"},
+		{"another field first", []field{{"note", "x"}, {"csrf_token", token}, file}, 403,
+			"This upload did not come from the portal"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var body bytes.Buffer
+			mw := multipart.NewWriter(&body)
+			for _, f := range tt.fields {
+				var w io.Writer
+				var err error
+				if f.name == "file" {
+					w, err = mw.CreateFormFile("file", "minutes.txt")
+				} else {
+					w, err = mw.CreateFormField(f.name)
+				}
+				if err == nil {
+					_, err = io.WriteString(w, f.value)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := mw.Close(); err != nil {
+				t.Fatal(err)
+			}
+			req, err := http.NewRequest(http.MethodPost, env.ts.URL+"/o/acme/files", &body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", mw.FormDataContentType())
+			req.Header.Set("Origin", bob.origin)
+
+			got := bob.do(req)
+			if got.StatusCode != tt.wantStatus || !strings.Contains(got.body, tt.wantMsg) {
+				t.Errorf("status = %d, want %d with %q:\n%s", got.StatusCode, tt.wantStatus,
+					tt.wantMsg, got.body)
+			}
+			if tt.wantStatus == 303 && got.Header.Get("Location") != "/o/acme/files" {
+				t.Errorf("redirected to %q, want the files", got.Header.Get("Location"))
+			}
+		})
+	}
+	if rows := env.files(t, env.fix.Acme.ID); len(rows) != 1 || rows[0].Size != 23 {
+		t.Errorf("files stored: %+v, want the one sent with its token first", rows)
 	}
 }
