@@ -127,41 +127,47 @@ WITH one AS MATERIALIZED (
                  OR (t.created_at, t.activity_id) < ($5, $6::bigint))
           ORDER BY t.created_at DESC, t.activity_id DESC
           LIMIT 500) h
-    CROSS JOIN LATERAL (
-        SELECT e.id, e.org_id, e.actor_id, e.actor_name, e.action, e.target_type,
-               e.target_id, e.summary
-        FROM activity e
-        WHERE e.id = h.activity_id
-          AND ($1::uuid IS NULL OR e.org_id = $1)
-          AND ($7::uuid IS NULL OR e.actor_id = $7)
-          AND ($8::text = '' OR e.action = $8)
-          AND ($9::text = '' OR e.target_type = $9)
-          AND (e.summary || E'\n' || e.actor_name) ~* activity_search_pattern($2)
-        LIMIT 1) a
+    JOIN activity a ON a.id = h.activity_id
+    WHERE ($1::uuid IS NULL OR a.org_id = $1)
+      AND ($7::uuid IS NULL OR a.actor_id = $7)
+      AND ($8::text = '' OR a.action = $8)
+      AND ($9::text = '' OR a.target_type = $9)
+      AND (a.summary || E'\n' || a.actor_name) ~* activity_search_pattern($2)
     ORDER BY h.created_at DESC, h.activity_id DESC
     LIMIT $10
+), edge AS MATERIALIZED (
+    -- As in ListActivity: the listing's 500th and 501st entries, if it holds that many.
+    SELECT e.activity_id, e.created_at, e.n
+    FROM (SELECT t.activity_id, t.created_at,
+                 row_number() OVER (ORDER BY t.created_at DESC, t.activity_id DESC) AS n
+          FROM activity_term t
+          WHERE $2::text <> ''
+            AND ($1::uuid IS NULL OR t.org_id = $1)
+            AND t.term = (SELECT one.term FROM one)
+            AND (t.created_at, t.activity_id)
+                >= ((SELECT one.from_at FROM one), (SELECT one.from_id FROM one))
+            AND ($3::timestamptz IS NULL OR t.created_at >= $3)
+            AND ($4::timestamptz IS NULL OR t.created_at < $4)
+            AND ($5::timestamptz IS NULL
+                 OR (t.created_at, t.activity_id) < ($5, $6::bigint))
+          ORDER BY t.created_at DESC, t.activity_id DESC
+          LIMIT 501) e
+    WHERE e.n >= 500
 ), fast AS (
-    SELECT $2::text <> '' AND coalesce(EXISTS (SELECT 1 FROM one)
-           AND ((SELECT count(*) FROM quick) >= $10
-                OR (((SELECT one.whole FROM one)
-                     OR $3::timestamptz > (SELECT one.from_at FROM one))
-                    AND (SELECT count(*)
-                         FROM (SELECT 1 FROM activity_term t
-                               WHERE ($1::uuid IS NULL
-                                      OR t.org_id = $1)
-                                 AND t.term = (SELECT one.term FROM one)
-                                 AND (t.created_at, t.activity_id)
-                                     >= ((SELECT one.from_at FROM one),
-                                         (SELECT one.from_id FROM one))
-                                 AND ($3::timestamptz IS NULL
-                                      OR t.created_at >= $3)
-                                 AND ($4::timestamptz IS NULL
-                                      OR t.created_at < $4)
-                                 AND ($5::timestamptz IS NULL
-                                      OR (t.created_at, t.activity_id)
-                                         < ($5, $6::bigint))
-                               LIMIT 501) listed) <= 500)), false)
-           AS used
+    -- As in ListActivity: quick is the answer when it filled the page, saw every entry
+    -- with the word, or, with no person, action or type chosen, looked up 500 entries.
+    SELECT f.filled OR f.whole OR f.stop AS used,
+           f.stop AND NOT f.filled AND NOT f.whole AS stopped
+    FROM (SELECT $2::text <> '' AND coalesce(EXISTS (SELECT 1 FROM one)
+                 AND (SELECT count(*) FROM quick) >= $10, false) AS filled,
+                 $2::text <> '' AND coalesce(EXISTS (SELECT 1 FROM one)
+                 AND ((SELECT one.whole FROM one)
+                      OR $3::timestamptz > (SELECT one.from_at FROM one))
+                 AND NOT EXISTS (SELECT 1 FROM edge WHERE edge.n = 501), false) AS whole,
+                 $2::text <> '' AND $11::int IS NOT NULL
+                 AND $7::uuid IS NULL AND $8::text = ''
+                 AND $9::text = '' AND NOT (SELECT one.whole FROM one)
+                 AND EXISTS (SELECT 1 FROM edge) AS stop) f
 ), hits AS MATERIALIZED (
     SELECT t.activity_id, t.created_at
     FROM activity_term t
@@ -181,6 +187,12 @@ WITH one AS MATERIALIZED (
             quick.action, quick.target_type, quick.target_id, quick.summary, quick.matched
      FROM quick
      WHERE (SELECT fast.used FROM fast))
+    UNION ALL
+    (SELECT e.id, e.org_id, e.created_at, e.actor_id, e.actor_name, e.action,
+            e.target_type, e.target_id, e.summary, false AS matched
+     FROM edge
+     JOIN activity e ON e.id = edge.activity_id
+     WHERE edge.n = 500 AND (SELECT fast.stopped FROM fast))
     UNION ALL
     (SELECT s.id, s.org_id, s.created_at, s.actor_id, s.actor_name, s.action,
             s.target_type, s.target_id, s.summary, s.matched
@@ -239,7 +251,7 @@ SELECT p.id, p.created_at, p.actor_id, p.actor_name, p.action, p.target_type,
        p.target_id, p.summary, p.matched, p.org_id, o.name AS org_name, o.slug AS org_slug
 FROM page p
 JOIN organization o ON o.id = p.org_id
-ORDER BY p.created_at DESC, p.id DESC
+ORDER BY p.created_at DESC, p.id DESC, p.matched DESC
 `
 
 type ListActivityGlobalParams struct {

@@ -318,9 +318,9 @@ func activityPage(base string, query func() url.Values, in activityInput,
 		v.OlderURL = withQuery(base, next)
 	}
 	if stopped {
-		v.Notice = fmt.Sprintf("The search read the newest %s entries that pass the "+
-			"other filters and stopped there. Older entries searches further back.",
-			thousands(db.ActivityScanRows))
+		v.Notice = fmt.Sprintf("To keep the page quick, the search looked through the "+
+			"entries back to %s and stopped there. Older entries searches further back.",
+			components.DateTime(older.At))
 	}
 	return v
 }
@@ -331,13 +331,4 @@ func withQuery(path string, q url.Values) string {
 		return path
 	}
 	return path + "?" + q.Encode()
-}
-
-// thousands writes n with a comma every three digits.
-func thousands(n int) string {
-	s := strconv.Itoa(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }

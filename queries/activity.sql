@@ -25,7 +25,9 @@ LIMIT @max_rows;
 -- - quick: when the search's longest word starts exactly one listed word, its listing is
 --   read in page order (activity_term's key), down to where a common word's listing was
 --   cut, and each of its first 500 entries is looked up until the page is full. Taken
---   when that fills the page, or when it saw every entry with the word.
+--   when that fills the page, or when it saw every entry with the word; and, when no
+--   person, action or type is chosen, after its 500 entries, where the page then stops
+--   like reading the log does (see fast).
 -- - otherwise, when the longest word starts fewer than 5,000 listed words of the log,
 --   none of them common, the entries come from activity_term (hits), sorted newest
 --   first, until the page is full;
@@ -33,7 +35,7 @@ LIMIT @max_rows;
 -- Only one branch of the UNION returns anything.
 -- Reading the log stops after scan_rows entries that pass the other filters: if the
 -- page is not full by then, the last entry read comes too, with matched false, so that
--- the next page can go on from there. (The longest word's strpos in the lowercased
+-- the next page can go on from there; quick, when it stops, sends its 500th entry so. (The longest word's strpos in the lowercased
 -- summary or name is implied by the pattern; it is there because it is quicker, and rules
 -- out most entries first: lower() is the folding ILIKE uses, without its concatenation
 -- and pattern matching, about half the cost per entry.)
@@ -61,41 +63,52 @@ WITH one AS MATERIALIZED (
                  OR (t.created_at, t.activity_id) < (sqlc.narg(before_at), @before_id::bigint))
           ORDER BY t.created_at DESC, t.activity_id DESC
           LIMIT 500) h
-    CROSS JOIN LATERAL (
-        SELECT e.id, e.actor_id, e.actor_name, e.action, e.target_type, e.target_id,
-               e.summary
-        FROM activity e
-        WHERE e.org_id = @org_id AND e.id = h.activity_id
-          AND (sqlc.narg(actor_id)::uuid IS NULL OR e.actor_id = sqlc.narg(actor_id))
-          AND (@action::text = '' OR e.action = @action)
-          AND (@target_type::text = '' OR e.target_type = @target_type)
-          AND (e.summary || E'\n' || e.actor_name) ~* activity_search_pattern(@search)
-        LIMIT 1) a
+    -- A join, not a lateral lookup: each entry is looked up once, in the listing's
+    -- order, and the planner's nested loop does that without a subquery per entry.
+    JOIN activity a ON a.org_id = @org_id AND a.id = h.activity_id
+    WHERE (sqlc.narg(actor_id)::uuid IS NULL OR a.actor_id = sqlc.narg(actor_id))
+      AND (@action::text = '' OR a.action = @action)
+      AND (@target_type::text = '' OR a.target_type = @target_type)
+      AND (a.summary || E'\n' || a.actor_name) ~* activity_search_pattern(@search)
     ORDER BY h.created_at DESC, h.activity_id DESC
     LIMIT sqlc.narg(max_rows)
+), edge AS MATERIALIZED (
+    -- The listing's 500th and 501st entries, if it holds that many: whether quick left
+    -- entries with the word unseen, and where it stopped looking.
+    SELECT e.activity_id, e.created_at, e.n
+    FROM (SELECT t.activity_id, t.created_at,
+                 row_number() OVER (ORDER BY t.created_at DESC, t.activity_id DESC) AS n
+          FROM activity_term t
+          WHERE @search::text <> '' AND t.org_id = @org_id AND t.term = (SELECT one.term FROM one)
+            AND (t.created_at, t.activity_id)
+                >= ((SELECT one.from_at FROM one), (SELECT one.from_id FROM one))
+            AND (sqlc.narg(since)::timestamptz IS NULL OR t.created_at >= sqlc.narg(since))
+            AND (sqlc.narg(until)::timestamptz IS NULL OR t.created_at < sqlc.narg(until))
+            AND (sqlc.narg(before_at)::timestamptz IS NULL
+                 OR (t.created_at, t.activity_id) < (sqlc.narg(before_at), @before_id::bigint))
+          ORDER BY t.created_at DESC, t.activity_id DESC
+          LIMIT 501) e
+    WHERE e.n >= 500
 ), fast AS (
-    -- Quick is the answer when the page is full, or when no entry with the word was
-    -- left unseen: the listing is whole (or cut before the date range starts) and holds
-    -- at most the 500 entries it looked up.
-    SELECT @search::text <> '' AND coalesce(EXISTS (SELECT 1 FROM one)
-           AND ((SELECT count(*) FROM quick) >= sqlc.narg(max_rows)
-                OR (((SELECT one.whole FROM one)
-                     OR sqlc.narg(since)::timestamptz > (SELECT one.from_at FROM one))
-                    AND (SELECT count(*)
-                         FROM (SELECT 1 FROM activity_term t
-                               WHERE t.org_id = @org_id AND t.term = (SELECT one.term FROM one)
-                                 AND (t.created_at, t.activity_id)
-                                     >= ((SELECT one.from_at FROM one),
-                                         (SELECT one.from_id FROM one))
-                                 AND (sqlc.narg(since)::timestamptz IS NULL
-                                      OR t.created_at >= sqlc.narg(since))
-                                 AND (sqlc.narg(until)::timestamptz IS NULL
-                                      OR t.created_at < sqlc.narg(until))
-                                 AND (sqlc.narg(before_at)::timestamptz IS NULL
-                                      OR (t.created_at, t.activity_id)
-                                         < (sqlc.narg(before_at), @before_id::bigint))
-                               LIMIT 501) listed) <= 500)), false)
-           AS used
+    -- Quick is the answer when the page is full (filled); when no entry with the word
+    -- was left unseen: the listing is whole, or cut before the date range starts, and
+    -- holds at most the 500 entries quick looked up (whole); and, on a page without a
+    -- person, action or type to read the log by, when quick looked up 500 entries
+    -- (stop): reading the log would then go through the log's newest entries, like the
+    -- listing, at more cost, so the page stops at the 500th entry instead, and its next
+    -- page goes on from there.
+    SELECT f.filled OR f.whole OR f.stop AS used,
+           f.stop AND NOT f.filled AND NOT f.whole AS stopped
+    FROM (SELECT @search::text <> '' AND coalesce(EXISTS (SELECT 1 FROM one)
+                 AND (SELECT count(*) FROM quick) >= sqlc.narg(max_rows), false) AS filled,
+                 @search::text <> '' AND coalesce(EXISTS (SELECT 1 FROM one)
+                 AND ((SELECT one.whole FROM one)
+                      OR sqlc.narg(since)::timestamptz > (SELECT one.from_at FROM one))
+                 AND NOT EXISTS (SELECT 1 FROM edge WHERE edge.n = 501), false) AS whole,
+                 @search::text <> '' AND sqlc.narg(scan_rows)::int IS NOT NULL
+                 AND sqlc.narg(actor_id)::uuid IS NULL AND @action::text = ''
+                 AND @target_type::text = '' AND NOT (SELECT one.whole FROM one)
+                 AND EXISTS (SELECT 1 FROM edge) AS stop) f
 ), hits AS MATERIALIZED (
     SELECT t.activity_id, t.created_at
     FROM activity_term t
@@ -113,6 +126,13 @@ WITH one AS MATERIALIZED (
         quick.target_type, quick.target_id, quick.summary, quick.matched
  FROM quick
  WHERE (SELECT fast.used FROM fast))
+UNION ALL
+-- Where quick stopped looking, when it stopped before the page was full.
+(SELECT e.id, e.created_at, e.actor_id, e.actor_name, e.action, e.target_type,
+        e.target_id, e.summary, false AS matched
+ FROM edge
+ JOIN activity e ON e.org_id = @org_id AND e.id = edge.activity_id
+ WHERE edge.n = 500 AND (SELECT fast.stopped FROM fast))
 UNION ALL
 (SELECT s.id, s.created_at, s.actor_id, s.actor_name, s.action, s.target_type,
         s.target_id, s.summary, s.matched
@@ -165,7 +185,7 @@ UNION ALL
      LIMIT 1) a
  ORDER BY h.created_at DESC, h.activity_id DESC
  LIMIT sqlc.narg(max_rows))
-ORDER BY created_at DESC, id DESC;
+ORDER BY created_at DESC, id DESC, matched DESC;
 
 -- name: ListActivityActions :many
 -- ListActivityActions returns the actions that occur in the organization's log, in

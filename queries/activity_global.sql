@@ -39,41 +39,47 @@ WITH one AS MATERIALIZED (
                  OR (t.created_at, t.activity_id) < (sqlc.narg(before_at), @before_id::bigint))
           ORDER BY t.created_at DESC, t.activity_id DESC
           LIMIT 500) h
-    CROSS JOIN LATERAL (
-        SELECT e.id, e.org_id, e.actor_id, e.actor_name, e.action, e.target_type,
-               e.target_id, e.summary
-        FROM activity e
-        WHERE e.id = h.activity_id
-          AND (sqlc.narg(org_id)::uuid IS NULL OR e.org_id = sqlc.narg(org_id))
-          AND (sqlc.narg(actor_id)::uuid IS NULL OR e.actor_id = sqlc.narg(actor_id))
-          AND (@action::text = '' OR e.action = @action)
-          AND (@target_type::text = '' OR e.target_type = @target_type)
-          AND (e.summary || E'\n' || e.actor_name) ~* activity_search_pattern(@search)
-        LIMIT 1) a
+    JOIN activity a ON a.id = h.activity_id
+    WHERE (sqlc.narg(org_id)::uuid IS NULL OR a.org_id = sqlc.narg(org_id))
+      AND (sqlc.narg(actor_id)::uuid IS NULL OR a.actor_id = sqlc.narg(actor_id))
+      AND (@action::text = '' OR a.action = @action)
+      AND (@target_type::text = '' OR a.target_type = @target_type)
+      AND (a.summary || E'\n' || a.actor_name) ~* activity_search_pattern(@search)
     ORDER BY h.created_at DESC, h.activity_id DESC
     LIMIT sqlc.narg(max_rows)
+), edge AS MATERIALIZED (
+    -- As in ListActivity: the listing's 500th and 501st entries, if it holds that many.
+    SELECT e.activity_id, e.created_at, e.n
+    FROM (SELECT t.activity_id, t.created_at,
+                 row_number() OVER (ORDER BY t.created_at DESC, t.activity_id DESC) AS n
+          FROM activity_term t
+          WHERE @search::text <> ''
+            AND (sqlc.narg(org_id)::uuid IS NULL OR t.org_id = sqlc.narg(org_id))
+            AND t.term = (SELECT one.term FROM one)
+            AND (t.created_at, t.activity_id)
+                >= ((SELECT one.from_at FROM one), (SELECT one.from_id FROM one))
+            AND (sqlc.narg(since)::timestamptz IS NULL OR t.created_at >= sqlc.narg(since))
+            AND (sqlc.narg(until)::timestamptz IS NULL OR t.created_at < sqlc.narg(until))
+            AND (sqlc.narg(before_at)::timestamptz IS NULL
+                 OR (t.created_at, t.activity_id) < (sqlc.narg(before_at), @before_id::bigint))
+          ORDER BY t.created_at DESC, t.activity_id DESC
+          LIMIT 501) e
+    WHERE e.n >= 500
 ), fast AS (
-    SELECT @search::text <> '' AND coalesce(EXISTS (SELECT 1 FROM one)
-           AND ((SELECT count(*) FROM quick) >= sqlc.narg(max_rows)
-                OR (((SELECT one.whole FROM one)
-                     OR sqlc.narg(since)::timestamptz > (SELECT one.from_at FROM one))
-                    AND (SELECT count(*)
-                         FROM (SELECT 1 FROM activity_term t
-                               WHERE (sqlc.narg(org_id)::uuid IS NULL
-                                      OR t.org_id = sqlc.narg(org_id))
-                                 AND t.term = (SELECT one.term FROM one)
-                                 AND (t.created_at, t.activity_id)
-                                     >= ((SELECT one.from_at FROM one),
-                                         (SELECT one.from_id FROM one))
-                                 AND (sqlc.narg(since)::timestamptz IS NULL
-                                      OR t.created_at >= sqlc.narg(since))
-                                 AND (sqlc.narg(until)::timestamptz IS NULL
-                                      OR t.created_at < sqlc.narg(until))
-                                 AND (sqlc.narg(before_at)::timestamptz IS NULL
-                                      OR (t.created_at, t.activity_id)
-                                         < (sqlc.narg(before_at), @before_id::bigint))
-                               LIMIT 501) listed) <= 500)), false)
-           AS used
+    -- As in ListActivity: quick is the answer when it filled the page, saw every entry
+    -- with the word, or, with no person, action or type chosen, looked up 500 entries.
+    SELECT f.filled OR f.whole OR f.stop AS used,
+           f.stop AND NOT f.filled AND NOT f.whole AS stopped
+    FROM (SELECT @search::text <> '' AND coalesce(EXISTS (SELECT 1 FROM one)
+                 AND (SELECT count(*) FROM quick) >= sqlc.narg(max_rows), false) AS filled,
+                 @search::text <> '' AND coalesce(EXISTS (SELECT 1 FROM one)
+                 AND ((SELECT one.whole FROM one)
+                      OR sqlc.narg(since)::timestamptz > (SELECT one.from_at FROM one))
+                 AND NOT EXISTS (SELECT 1 FROM edge WHERE edge.n = 501), false) AS whole,
+                 @search::text <> '' AND sqlc.narg(scan_rows)::int IS NOT NULL
+                 AND sqlc.narg(actor_id)::uuid IS NULL AND @action::text = ''
+                 AND @target_type::text = '' AND NOT (SELECT one.whole FROM one)
+                 AND EXISTS (SELECT 1 FROM edge) AS stop) f
 ), hits AS MATERIALIZED (
     SELECT t.activity_id, t.created_at
     FROM activity_term t
@@ -93,6 +99,12 @@ WITH one AS MATERIALIZED (
             quick.action, quick.target_type, quick.target_id, quick.summary, quick.matched
      FROM quick
      WHERE (SELECT fast.used FROM fast))
+    UNION ALL
+    (SELECT e.id, e.org_id, e.created_at, e.actor_id, e.actor_name, e.action,
+            e.target_type, e.target_id, e.summary, false AS matched
+     FROM edge
+     JOIN activity e ON e.id = edge.activity_id
+     WHERE edge.n = 500 AND (SELECT fast.stopped FROM fast))
     UNION ALL
     (SELECT s.id, s.org_id, s.created_at, s.actor_id, s.actor_name, s.action,
             s.target_type, s.target_id, s.summary, s.matched
@@ -151,7 +163,7 @@ SELECT p.id, p.created_at, p.actor_id, p.actor_name, p.action, p.target_type,
        p.target_id, p.summary, p.matched, p.org_id, o.name AS org_name, o.slug AS org_slug
 FROM page p
 JOIN organization o ON o.id = p.org_id
-ORDER BY p.created_at DESC, p.id DESC;
+ORDER BY p.created_at DESC, p.id DESC, p.matched DESC;
 
 -- name: ListActivityActionsGlobal :many
 -- ListActivityActionsGlobal returns the actions in every organization's log, by a loose
