@@ -47,6 +47,9 @@ type Config struct {
 	// MailRetry is the pause before each retry of a mail that could not be sent; after
 	// the last one the mail is given up and logged as an error.
 	MailRetry []time.Duration
+	// Clock tells the time where a deadline kept in a session is checked; time.Now by
+	// default. Tests move it on to see what expires.
+	Clock func() time.Time
 }
 
 // Rate is a number of requests allowed within a sliding window.
@@ -56,6 +59,9 @@ type Rate struct {
 }
 
 func (c *Config) setDefaults() {
+	if c.Clock == nil {
+		c.Clock = time.Now
+	}
 	if c.SessionLifetime == 0 {
 		c.SessionLifetime = 12 * time.Hour
 	}

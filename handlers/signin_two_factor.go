@@ -49,7 +49,7 @@ func (s *Server) beginTwoFactor(w http.ResponseWriter, r *http.Request,
 	s.sessions.Put(ctx, sessionPendingUser, user.ID.String())
 	s.sessions.Put(ctx, sessionPendingOrg, user.OrgID.String())
 	s.sessions.Put(ctx, sessionPendingVersion, int(user.SessionVersion))
-	s.sessions.Put(ctx, sessionPendingSince, time.Now().Unix())
+	s.sessions.Put(ctx, sessionPendingSince, s.cfg.Clock().Unix())
 	s.sessions.Put(ctx, sessionPendingNext, next)
 	s.logSecurityEvent(ctx, "user.password_accepted", user.OrgID, user.ID,
 		"second factor to come")
@@ -61,7 +61,7 @@ func (s *Server) beginTwoFactor(w http.ResponseWriter, r *http.Request,
 func (s *Server) pending(ctx context.Context) (pendingSignIn, bool) {
 	var p pendingSignIn
 	since := s.sessions.GetInt64(ctx, sessionPendingSince)
-	if since == 0 || time.Since(time.Unix(since, 0)) > pendingTTL {
+	if since == 0 || s.cfg.Clock().Sub(time.Unix(since, 0)) > pendingTTL {
 		return p, false
 	}
 	user, err := uuid.Parse(s.sessions.GetString(ctx, sessionPendingUser))

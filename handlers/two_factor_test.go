@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -279,5 +280,36 @@ func checkNoSecretsLogged(t *testing.T, env *testEnv, secrets ...string) {
 		if s != "" && strings.Contains(logs, s) {
 			t.Errorf("the log holds a secret (%d characters)", len(s))
 		}
+	}
+}
+
+// TestTwoFactorStepExpires leaves the second step waiting past pendingTTL: the code,
+// right as it is, then signs nobody in, and the sign-in starts over.
+func TestTwoFactorStepExpires(t *testing.T) {
+	var late atomic.Int64
+	env := newTestEnv(t, Config{Clock: func() time.Time {
+		return time.Now().Add(time.Duration(late.Load()))
+	}})
+	c := env.client()
+	c.signIn("admin@jusb.example", testPassword)
+	if got := c.get("/signin/two-factor"); got.StatusCode != http.StatusOK {
+		t.Fatalf("second step: %d", got.StatusCode)
+	}
+
+	late.Store(int64(pendingTTL + time.Second))
+	got := c.post("/signin/two-factor",
+		url.Values{"code": {totpCode(t, testTOTPSecret, time.Now())}})
+	if got.StatusCode != http.StatusSeeOther || got.Header.Get("Location") != "/signin" {
+		t.Errorf("a code after %v: %d to %q, want 303 to /signin", pendingTTL,
+			got.StatusCode, got.Header.Get("Location"))
+	}
+	if got := c.get("/admin"); got.StatusCode != http.StatusSeeOther ||
+		!strings.HasPrefix(got.Header.Get("Location"), "/signin") {
+		t.Errorf("/admin after the expired step: %d to %q, want the sign-in",
+			got.StatusCode, got.Header.Get("Location"))
+	}
+	late.Store(0)
+	if got := c.get("/signin/two-factor"); got.StatusCode != http.StatusSeeOther {
+		t.Errorf("the expired step came back: %d", got.StatusCode)
 	}
 }
