@@ -68,6 +68,11 @@ func TestBrowserFiles(t *testing.T) {
 		if notice != "Uploaded “"+name+"”." {
 			t.Errorf("notice = %q", notice)
 		}
+		focused := run(t, ctx, "read the focus", chromedp.Evaluate[string](
+			`document.activeElement ? document.activeElement.id : ""`))
+		if focused != "upload-file" {
+			t.Errorf("after the upload the focus is on %q, want the file field", focused)
+		}
 		row := run(t, ctx, "read the first file", chromedp.TextContent(chromedp.CSS(
 			"[data-testid=file-row]")))
 		if !strings.Contains(row, name) || !strings.Contains(row, "3 MiB") ||

@@ -125,7 +125,7 @@ func (s *Server) createThread(w http.ResponseWriter, r *http.Request) error {
 	row := components.ThreadRow{URL: threadURL(ws.Slug, thread.ID), Title: thread.Title,
 		Author: v.Name, Excerpt: messageExcerpt(form.Body), At: thread.LastMessageAt}
 	s.renderStatus(w, r, http.StatusOK, components.ThreadCreated(
-		components.NewThreadForm{Action: form.Action}, row))
+		components.NewThreadForm{Action: form.Action, Started: thread.Title}, row))
 	return nil
 }
 

@@ -38,6 +38,15 @@ func TestBrowserLiveThread(t *testing.T) {
 	if title != "" {
 		t.Errorf("the new-thread form still holds %q", title)
 	}
+	// The form was replaced under the focus: the focus goes back to its title, and a
+	// notice says what happened.
+	focused := run(t, alice, "read the focus", chromedp.Evaluate[string](
+		`document.activeElement ? document.activeElement.id : ""`))
+	notice := run(t, alice, "read the notice", chromedp.Text(chromedp.CSS(
+		"[data-testid=thread-started]")))
+	if focused != "thread-title" || notice != "Started the thread “Office move”." {
+		t.Errorf("after starting the thread: focus on %q, notice %q", focused, notice)
+	}
 
 	do(t, alice, "open the thread", chromedp.Navigate(portal.URL+href))
 	waitLive(t, alice)
