@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"fmt"
 	"regexp"
+	"strings"
 
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
+	east "github.com/yuin/goldmark/extension/ast"
 	"github.com/yuin/goldmark/parser"
+	"github.com/yuin/goldmark/renderer"
 	"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
 )
@@ -37,6 +40,9 @@ func newMarkdown() *markdown {
 			extension.TaskList, extension.Linkify),
 		goldmark.WithParserOptions(parser.WithASTTransformers(
 			util.Prioritized(imagesAsLinks{}, 1000))),
+		// Before the task list's own renderer (500), so this one is used.
+		goldmark.WithRendererOptions(renderer.WithNodeRenderers(
+			util.Prioritized(taskBoxes{}, 100))),
 	)
 	return &markdown{md: md, policy: messagePolicy()}
 }
@@ -50,7 +56,10 @@ func (m *markdown) render(src string) (string, error) {
 	return m.policy.SanitizeReader(&buf).String(), nil
 }
 
-var checkbox = regexp.MustCompile(`^checkbox$`)
+var (
+	checkbox     = regexp.MustCompile(`^checkbox$`)
+	taskBoxLabel = regexp.MustCompile(`^(Done|Not done)$`)
+)
 
 // messagePolicy allows what goldmark renders for the constructs above, and nothing
 // else. Links get rel="nofollow noreferrer noopener", and open in a new tab when they
@@ -70,6 +79,7 @@ func messagePolicy() *bluemonday.Policy {
 	// Task list items render as disabled checkboxes.
 	p.AllowAttrs("type").Matching(checkbox).OnElements("input")
 	p.AllowAttrs("checked", "disabled").Matching(regexp.MustCompile(`^$`)).OnElements("input")
+	p.AllowAttrs("aria-label").Matching(taskBoxLabel).OnElements("input")
 	return p
 }
 
@@ -96,6 +106,63 @@ func (imagesAsLinks) Transform(doc *ast.Document, _ text.Reader, _ parser.Contex
 	}
 }
 
+// taskBoxes renders a task list item's box as a disabled checkbox with a name,
+// "Done" or "Not done", which screen readers say with it: goldmark's has none.
+type taskBoxes struct{}
+
+func (taskBoxes) RegisterFuncs(r renderer.NodeRendererFuncRegisterer) {
+	r.Register(east.KindTaskCheckBox, func(w util.BufWriter, _ []byte, n ast.Node,
+		entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		if n.(*east.TaskCheckBox).IsChecked {
+			_, _ = w.WriteString(`<input type="checkbox" checked disabled aria-label="Done"> `)
+		} else {
+			_, _ = w.WriteString(`<input type="checkbox" disabled aria-label="Not done"> `)
+		}
+		return ast.WalkContinue, nil
+	})
+}
+
 // RenderMessage renders a message's Markdown body as the portal stores it beside the
 // source, for commands that add messages themselves (the demo data).
 func RenderMessage(body string) (string, error) { return newMarkdown().render(body) }
+
+// plainText returns the words of the Markdown src without its markup, on one line:
+// what a one-line excerpt of a message shows. Raw HTML's tags and blocks are left out,
+// as the rendered message leaves them out; code keeps its text.
+func (m *markdown) plainText(src string) string {
+	source := []byte(src)
+	doc := m.md.Parser().Parse(text.NewReader(source))
+	var b strings.Builder
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			if n.Type() == ast.TypeBlock {
+				b.WriteByte(' ')
+			}
+			return ast.WalkContinue, nil
+		}
+		switch n := n.(type) {
+		case *ast.RawHTML, *ast.HTMLBlock:
+			return ast.WalkSkipChildren, nil
+		case *ast.Text:
+			b.Write(n.Segment.Value(source))
+			if n.SoftLineBreak() || n.HardLineBreak() {
+				b.WriteByte(' ')
+			}
+		case *ast.String:
+			b.Write(n.Value)
+		case *ast.AutoLink:
+			b.Write(n.Label(source))
+		case *ast.CodeBlock, *ast.FencedCodeBlock:
+			lines := n.Lines()
+			for i := range lines.Len() {
+				seg := lines.At(i)
+				b.Write(seg.Value(source))
+			}
+		}
+		return ast.WalkContinue, nil
+	})
+	return strings.Join(strings.Fields(b.String()), " ")
+}

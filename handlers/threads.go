@@ -54,7 +54,7 @@ func (s *Server) threadList(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("list threads of %s: %w", ws.Slug, err)
 	}
 
-	view := threadsView(ws.Slug, rows, !after.LastMessageAt.IsZero())
+	view := s.threadsView(ws.Slug, rows, !after.LastMessageAt.IsZero())
 	view.Form = components.NewThreadForm{Action: threadsURL(ws.Slug)}
 	shell := s.shellFor(r, "Threads", components.SectionThreads)
 	s.render(w, r, http.StatusOK, components.ThreadsPage(shell, view),
@@ -62,7 +62,8 @@ func (s *Server) threadList(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func threadsView(slug string, rows []db.ListThreadsRow, paged bool) components.ThreadsView {
+func (s *Server) threadsView(slug string, rows []db.ListThreadsRow,
+	paged bool) components.ThreadsView {
 	v := components.ThreadsView{Paged: paged, NewURL: threadsURL(slug)}
 	if len(rows) > threadsPerPage {
 		rows = rows[:threadsPerPage]
@@ -73,7 +74,7 @@ func threadsView(slug string, rows []db.ListThreadsRow, paged bool) components.T
 	for _, t := range rows {
 		v.Threads = append(v.Threads, components.ThreadRow{
 			URL: threadURL(slug, t.ID), Title: t.Title, Author: t.LastMessageAuthor,
-			Excerpt: messageExcerpt(t.LastMessageExcerpt), At: t.LastMessageAt,
+			Excerpt: s.messageExcerpt(t.LastMessageExcerpt), At: t.LastMessageAt,
 			Unread: int(t.UnreadCount),
 		})
 	}
@@ -123,7 +124,7 @@ func (s *Server) createThread(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	row := components.ThreadRow{URL: threadURL(ws.Slug, thread.ID), Title: thread.Title,
-		Author: v.Name, Excerpt: messageExcerpt(form.Body), At: thread.LastMessageAt}
+		Author: v.Name, Excerpt: s.messageExcerpt(form.Body), At: thread.LastMessageAt}
 	s.renderStatus(w, r, http.StatusOK, components.ThreadCreated(
 		components.NewThreadForm{Action: form.Action, Started: thread.Title}, row))
 	return nil
@@ -146,7 +147,7 @@ func (s *Server) renderNewThreadErrors(w http.ResponseWriter, r *http.Request,
 	if err != nil {
 		return fmt.Errorf("list threads of %s: %w", ws.Slug, err)
 	}
-	view := threadsView(ws.Slug, rows, false)
+	view := s.threadsView(ws.Slug, rows, false)
 	view.Form = form
 	shell := s.shellFor(r, "Threads", components.SectionThreads)
 	s.renderStatus(w, r, http.StatusUnprocessableEntity, components.ThreadsPage(shell, view))
@@ -191,9 +192,10 @@ func normalizeMessageBody(body string) string {
 // messageExcerptChars is the length of a message's excerpt in the thread list.
 const messageExcerptChars = 140
 
-// messageExcerpt shortens a message's Markdown source to one line for the list.
-func messageExcerpt(body string) string {
-	one := strings.Join(strings.Fields(body), " ")
+// messageExcerpt shortens a message's Markdown source to one line of its text for
+// the list: "**Budget** for _2027_" reads "Budget for 2027".
+func (s *Server) messageExcerpt(body string) string {
+	one := s.markdown.plainText(body)
 	if utf8.RuneCountInString(one) <= messageExcerptChars {
 		return one
 	}

@@ -94,8 +94,9 @@ func TestThreadListShowsLastMessageAndUnread(t *testing.T) {
 			})
 		return rows
 	}
+	// The excerpt is the message's text, without its Markdown.
 	want := []row{
-		{"Launch plan", "Alice Anders: Kick-off is **Monday**. Bring the draft.", "1"},
+		{"Launch plan", "Alice Anders: Kick-off is Monday. Bring the draft.", "1"},
 		{"Older thread", "Bob Brown: Message 2", ""},
 	}
 	if diff := cmp.Diff(want, list(bob)); diff != "" {
@@ -399,8 +400,10 @@ func TestMarkdownRendering(t *testing.T) {
 			`<p><a href="https://example.com/c.png" rel="nofollow noreferrer noopener" ` +
 				`target="_blank">chart</a></p>` + "\n"},
 		{"list", "- one\n- two", "<ul>\n<li>one</li>\n<li>two</li>\n</ul>\n"},
-		{"task list", "- [x] done", "<ul>\n<li><input checked=\"\" disabled=\"\" " +
-			"type=\"checkbox\"> done</li>\n</ul>\n"},
+		{"task list, with names for screen readers", "- [x] done\n- [ ] open",
+			"<ul>\n<li><input type=\"checkbox\" checked=\"\" disabled=\"\" " +
+				"aria-label=\"Done\"> done</li>\n<li><input type=\"checkbox\" disabled=\"\" " +
+				"aria-label=\"Not done\"> open</li>\n</ul>\n"},
 		{"code", "`x < y`", "<p><code>x &lt; y</code></p>\n"},
 	}
 	for _, tt := range tests {
