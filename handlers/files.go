@@ -135,7 +135,11 @@ func (s *Server) listFiles(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("load files of %s: %w", ws.Slug, err)
 	}
 
-	view := s.filesView(r, rows, before != nil, components.UploadForm{})
+	var form components.UploadForm
+	if !isFragmentRequest(r) {
+		form.Notice = s.sessions.PopString(ctx, sessionNotice) // after a plain form's upload
+	}
+	view := s.filesView(r, rows, before != nil, form)
 	s.render(w, r, http.StatusOK, s.filesPage(r, view), components.FileList(view.List))
 	return nil
 }
@@ -164,13 +168,14 @@ func (s *Server) uploadFile(w http.ResponseWriter, r *http.Request) error {
 		slog.String("org_id", ws.OrgID.String()), slog.String("file_id", file.ID.String()),
 		slog.Int64("size", file.Size), slog.String("mime", file.Mime))
 
-	if !isFragmentRequest(r) {
-		http.Redirect(w, r, filesURL(ws.Slug), http.StatusSeeOther)
-		return nil
-	}
 	notice := "Uploaded “" + file.Filename + "”."
 	if file.Filename != rawFileName(part) {
 		notice += " Its name was changed to one that is safe to show and save."
+	}
+	if !isFragmentRequest(r) {
+		s.sessions.Put(ctx, sessionNotice, notice) // shown by the page redirected to
+		http.Redirect(w, r, filesURL(ws.Slug), http.StatusSeeOther)
+		return nil
 	}
 	view := s.filesView(r, rows, false, components.UploadForm{Notice: notice})
 	s.render(w, r, http.StatusCreated, s.filesPage(r, view), components.FilesArea(view))

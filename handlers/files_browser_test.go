@@ -145,6 +145,11 @@ func TestBrowserFiles(t *testing.T) {
 		if got := pathOf(t, ctx); got != "/o/acme/files" {
 			t.Errorf("after the upload the page is %q, want the files", got)
 		}
+		notice := run(t, ctx, "read the notice", chromedp.Text(chromedp.CSS(
+			"[data-testid=upload-notice]")))
+		if notice != "Uploaded “"+plain+"”." {
+			t.Errorf("notice after the plain form's upload = %q", notice)
+		}
 	})
 }
 

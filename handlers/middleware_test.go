@@ -246,8 +246,8 @@ func TestHealth(t *testing.T) {
 
 // TestMultipartFormToken posts uploads as a browser without JavaScript does: a plain
 // multipart form, no X-CSRF-Token header, the token in the form's first field. That
-// is accepted; a wrong token, or the token anywhere but first, is refused (C1) and
-// stores nothing.
+// is accepted, and the files page it redirects to says so; a wrong token, or the
+// token anywhere but first, is refused (C1) and stores nothing.
 func TestMultipartFormToken(t *testing.T) {
 	env := newTestEnv(t, Config{})
 	bob := env.signedIn("bob@acme.example")
@@ -309,5 +309,13 @@ func TestMultipartFormToken(t *testing.T) {
 	}
 	if rows := env.files(t, env.fix.Acme.ID); len(rows) != 1 || rows[0].Size != 23 {
 		t.Errorf("files stored: %+v, want the one sent with its token first", rows)
+	}
+	// The page the plain form was sent to says so, once.
+	const notice = "Uploaded “minutes.txt”."
+	if got := bob.get("/o/acme/files"); !strings.Contains(got.body, notice) {
+		t.Errorf("the files page after the upload does not say %q", notice)
+	}
+	if got := bob.get("/o/acme/files"); strings.Contains(got.body, notice) {
+		t.Errorf("the files page says %q again", notice)
 	}
 }
