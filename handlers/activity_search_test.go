@@ -193,9 +193,9 @@ func TestActivitySearchStops(t *testing.T) {
 // TestActivitySearchStopsInListing searches for two words that are each in many
 // entries and meet only in the oldest: the first page looks up the longer (and common)
 // word's 500 newest entries, stops there and says so, and the next page finds the
-// entries where they meet. With an action chosen, the page reads the log through the action's index
-// instead, and finds them at once. The staff's view, across organizations or in one,
-// takes the same way.
+// entries where they meet. With an action chosen, the page reads the log through the
+// action's index instead, and finds them at once. The staff's view, across
+// organizations or in one, takes the same way.
 func TestActivitySearchStopsInListing(t *testing.T) {
 	env := newTestEnv(t, Config{})
 	clearActivity(t, env)
