@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -518,6 +519,16 @@ func (w *pageWatch) refusedCookies() []string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return append([]string(nil), w.refused...)
+}
+
+// dismiss forgets the problems seen so far that contain text: what a test caused on
+// purpose, such as the browser's log line for a refused form (a 422).
+func (w *pageWatch) dismiss(text string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.problems = slices.DeleteFunc(w.problems, func(p string) bool {
+		return strings.Contains(p, text)
+	})
 }
 
 // check fails t with every problem seen since the last check.

@@ -90,6 +90,18 @@ func TestBrowserLiveThread(t *testing.T) {
 	}
 	saveScreenshot(t, bob, "thread-live.png")
 
+	// A message of spaces passes the browser's check and not the server's: the error
+	// shows in place, and the focus is back in the message box it is about.
+	do(t, alice, "post spaces",
+		chromedp.SendKeys(chromedp.CSS("#message-body"), "   "),
+		chromedp.Click(chromedp.CSS("[data-testid=message-submit]")),
+		chromedp.WaitVisible(chromedp.CSS("#message-error")))
+	focused = run(t, alice, "read the focus after the error", chromedp.Evaluate[string](
+		`document.activeElement ? document.activeElement.id : ""`))
+	if focused != "message-body" {
+		t.Errorf("after the refused post the focus is on %q, want the message box", focused)
+	}
+	aliceWatch.dismiss("status of 422")
 }
 
 // waitLive waits until the thread page's live stream is connected.
