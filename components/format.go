@@ -69,6 +69,15 @@ func HumanSize(n int64) string {
 		[]string{"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}[exp]
 }
 
+// Count writes n with a comma every three digits: 10,000.
+func Count(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
 // DateTime formats a moment the same way everywhere: 3 Dec 2026 14:05 UTC.
 func DateTime(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") }
 

@@ -14,7 +14,11 @@ import (
 
 const createFile = `-- name: CreateFile :one
 INSERT INTO file (id, org_id, uploader_id, filename, storage_key, mime, size, sha256)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+SELECT $1, $2, $3, $4, $5, $6, $7, $8
+FROM (SELECT set_config('app.file_quota_bytes',
+                        coalesce(nullif($9::bigint, 0)::text, ''), true),
+             set_config('app.file_quota_files',
+                        coalesce(nullif($10::integer, 0)::text, ''), true)) quota
 RETURNING id, org_id, uploader_id, filename, storage_key, mime, size, sha256, created_at,
           deleted_at
 `
@@ -28,10 +32,15 @@ type CreateFileParams struct {
 	Mime       string
 	Size       int64
 	Sha256     []byte
+	QuotaBytes int64
+	QuotaFiles int32
 }
 
 // CreateFile records a blob that is already final in storage. The caller chooses the
 // ID, so that statements queued in the same batch (its activity entry) can name it.
+// The organization's files may then take at most quota_bytes in at most quota_files
+// files, 0 setting no limit: the statement hands both to the trigger that counts the
+// files (file_usage_count), which refuses the row past them with SQLSTATE 53400.
 func (q *Queries) CreateFile(ctx context.Context, arg CreateFileParams) (File, error) {
 	row := q.db.QueryRow(ctx, createFile,
 		arg.ID,
@@ -42,6 +51,8 @@ func (q *Queries) CreateFile(ctx context.Context, arg CreateFileParams) (File, e
 		arg.Mime,
 		arg.Size,
 		arg.Sha256,
+		arg.QuotaBytes,
+		arg.QuotaFiles,
 	)
 	var i File
 	err := row.Scan(

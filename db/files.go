@@ -39,8 +39,7 @@ func (r *Reads) FilePage(org OrgID, before *FileCursor, rows int32, dst *[]ListF
 // CreateFile queues the row of a file whose blob is already final in storage; the
 // row as stored lands in dst.
 func (w *Writes) CreateFile(arg CreateFileParams, dst *File) {
-	writeReturning(w, createFile, dst, arg.ID, arg.OrgID, arg.UploaderID, arg.Filename,
-		arg.StorageKey, arg.Mime, arg.Size, arg.Sha256)
+	writeReturning(w, createFile, dst, paramArgs(arg)...)
 }
 
 // LoadFile reads one file that is not deleted, for its download, in one round trip.

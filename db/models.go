@@ -62,6 +62,12 @@ type File struct {
 	DeletedAt  *time.Time
 }
 
+type FileUsage struct {
+	OrgID OrgID
+	Bytes int64
+	Files int32
+}
+
 type Invitation struct {
 	ID         uuid.UUID
 	OrgID      OrgID

@@ -235,6 +235,69 @@ $$;
 
 
 --
+-- Name: file_usage_count(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.file_usage_count() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    org uuid;
+    d_bytes bigint := 0;
+    d_files integer := 0;
+    now_bytes bigint;
+    now_files integer;
+    max_bytes bigint := nullif(current_setting('app.file_quota_bytes', true), '')::bigint;
+    max_files integer := nullif(current_setting('app.file_quota_files', true), '')::integer;
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        org := NEW.org_id;
+        IF NEW.deleted_at IS NULL THEN
+            d_bytes := NEW.size;
+            d_files := 1;
+        END IF;
+    ELSIF TG_OP = 'UPDATE' THEN
+        org := NEW.org_id;
+        IF OLD.deleted_at IS NULL AND NEW.deleted_at IS NOT NULL THEN
+            d_bytes := -OLD.size;
+            d_files := -1;
+        ELSIF OLD.deleted_at IS NOT NULL AND NEW.deleted_at IS NULL THEN
+            d_bytes := NEW.size;
+            d_files := 1;
+        END IF;
+    ELSIF OLD.deleted_at IS NULL THEN -- DELETE of a live file
+        org := OLD.org_id;
+        d_bytes := -OLD.size;
+        d_files := -1;
+    END IF;
+    IF d_files = 0 THEN
+        RETURN NULL;
+    END IF;
+
+    IF d_files < 0 THEN
+        -- A file going: its organization's row is there (its insert made it), unless
+        -- the organization itself is being deleted.
+        UPDATE file_usage SET bytes = bytes + d_bytes, files = files + d_files
+        WHERE org_id = org;
+        RETURN NULL;
+    END IF;
+    INSERT INTO file_usage AS u (org_id, bytes, files) VALUES (org, d_bytes, d_files)
+    ON CONFLICT (org_id) DO UPDATE
+        SET bytes = u.bytes + d_bytes, files = u.files + d_files
+    RETURNING u.bytes, u.files INTO now_bytes, now_files;
+
+    IF now_bytes > max_bytes OR now_files > max_files THEN
+        RAISE EXCEPTION 'the organization''s files would take % bytes in % files', now_bytes,
+            now_files
+            USING ERRCODE = 'configuration_limit_exceeded',
+                  DETAIL = format('quota: %s bytes, %s files', max_bytes, max_files);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+
+--
 -- Name: outbox_notify(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -360,6 +423,21 @@ CREATE TABLE public.file (
 );
 
 ALTER TABLE ONLY public.file FORCE ROW LEVEL SECURITY;
+
+
+--
+-- Name: file_usage; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.file_usage (
+    org_id uuid NOT NULL,
+    bytes bigint DEFAULT 0 NOT NULL,
+    files integer DEFAULT 0 NOT NULL,
+    CONSTRAINT file_usage_bytes_check CHECK ((bytes >= 0)),
+    CONSTRAINT file_usage_files_check CHECK ((files >= 0))
+);
+
+ALTER TABLE ONLY public.file_usage FORCE ROW LEVEL SECURITY;
 
 
 --
@@ -659,6 +737,14 @@ ALTER TABLE ONLY public.file
 
 ALTER TABLE ONLY public.file
     ADD CONSTRAINT file_storage_key_key UNIQUE (storage_key);
+
+
+--
+-- Name: file_usage file_usage_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.file_usage
+    ADD CONSTRAINT file_usage_pkey PRIMARY KEY (org_id);
 
 
 --
@@ -1105,6 +1191,13 @@ CREATE TRIGGER file_actor BEFORE INSERT OR UPDATE OF uploader_id, org_id ON publ
 
 
 --
+-- Name: file file_usage_count; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER file_usage_count AFTER INSERT OR DELETE OR UPDATE OF deleted_at ON public.file FOR EACH ROW EXECUTE FUNCTION public.file_usage_count();
+
+
+--
 -- Name: invitation invitation_actor; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -1199,6 +1292,14 @@ ALTER TABLE ONLY public.file
 
 ALTER TABLE ONLY public.file
     ADD CONSTRAINT file_uploader_id_fkey FOREIGN KEY (uploader_id) REFERENCES public.app_user(id);
+
+
+--
+-- Name: file_usage file_usage_org_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.file_usage
+    ADD CONSTRAINT file_usage_org_id_fkey FOREIGN KEY (org_id) REFERENCES public.organization(id) ON DELETE CASCADE;
 
 
 --
@@ -1440,6 +1541,12 @@ ALTER TABLE public.app_user ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.file ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: file_usage; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.file_usage ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: invitation; Type: ROW SECURITY; Schema: public; Owner: -
 --
 
@@ -1532,6 +1639,13 @@ CREATE POLICY staff ON public.app_user TO portal_staff USING (true) WITH CHECK (
 --
 
 CREATE POLICY staff ON public.file TO portal_staff USING (true) WITH CHECK (true);
+
+
+--
+-- Name: file_usage staff; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY staff ON public.file_usage TO portal_staff USING (true) WITH CHECK (true);
 
 
 --
@@ -1649,6 +1763,13 @@ CREATE POLICY tenant ON public.activity_term TO portal_app USING ((org_id = publ
 --
 
 CREATE POLICY tenant ON public.file TO portal_app USING ((org_id = public.app_org_id())) WITH CHECK ((org_id = public.app_org_id()));
+
+
+--
+-- Name: file_usage tenant; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY tenant ON public.file_usage TO portal_app USING ((org_id = public.app_org_id())) WITH CHECK ((org_id = public.app_org_id()));
 
 
 --
@@ -1798,4 +1919,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261203120100'),
     ('20261203120200'),
     ('20261203120300'),
-    ('20261203130000');
+    ('20261203130000'),
+    ('20261203140000');

@@ -23,6 +23,7 @@ import (
 
 	"github.com/gabriel-vasile/mimetype"
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/jusb/portal/components"
@@ -266,9 +267,12 @@ func (s *Server) removeBlob(ctx context.Context, key string) {
 
 // insertFile records a staged file in q's transaction, with its file.uploaded
 // activity entry.
-func insertFile(ctx context.Context, q *db.Queries, org db.OrgID, uploader uuid.UUID,
-	f stagedFile) (db.File, error) {
-	file, err := q.CreateFile(ctx, newFileParams(org, uploader, f))
+func (s *Server) insertFile(ctx context.Context, q *db.Queries, org db.OrgID,
+	uploader uuid.UUID, f stagedFile) (db.File, error) {
+	file, err := q.CreateFile(ctx, s.newFileParams(org, uploader, f))
+	if refusal := s.quotaRefusal(err); refusal != nil {
+		return db.File{}, refusal
+	}
 	if err != nil {
 		return db.File{}, fmt.Errorf("insert file: %w", err)
 	}
@@ -278,19 +282,39 @@ func insertFile(ctx context.Context, q *db.Queries, org db.OrgID, uploader uuid.
 
 // queueFile adds a staged file's row and its file.uploaded entry to a WriteInOrg
 // batch, as insertFile does to a transaction; the row lands in dst.
-func queueFile(w *db.Writes, org db.OrgID, uploader uuid.UUID, f stagedFile,
+func (s *Server) queueFile(w *db.Writes, org db.OrgID, uploader uuid.UUID, f stagedFile,
 	dst *db.File) {
-	row := newFileParams(org, uploader, f)
+	row := s.newFileParams(org, uploader, f)
 	w.CreateFile(row, dst)
 	queueActivity(w, org, uploader, uploadedEntry(row.ID, row.Filename))
 }
 
 // newFileParams is a staged file's row, under a new ID chosen here, so that the
-// statements after it in a batch can name it.
-func newFileParams(org db.OrgID, uploader uuid.UUID, f stagedFile) db.CreateFileParams {
+// statements after it in a batch can name it, within the organization's quota.
+func (s *Server) newFileParams(org db.OrgID, uploader uuid.UUID,
+	f stagedFile) db.CreateFileParams {
 	return db.CreateFileParams{ID: uuid.New(), OrgID: org, UploaderID: uploader,
-		Filename: f.Name, StorageKey: f.Key, Mime: f.Mime, Size: f.Size, Sha256: f.SHA256}
+		Filename: f.Name, StorageKey: f.Key, Mime: f.Mime, Size: f.Size, Sha256: f.SHA256,
+		QuotaBytes: s.cfg.Files.OrgQuotaBytes, QuotaFiles: s.cfg.Files.OrgQuotaFiles}
 }
+
+// quotaRefusal is the 413 that answers an upload whose file the database refused for
+// taking the organization past its quota (SQLSTATE 53400, from file_usage_count), or
+// nil when err is anything else.
+func (s *Server) quotaRefusal(err error) *httpError {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != sqlstateLimitExceeded {
+		return nil
+	}
+	cfg := s.cfg.Files
+	return &httpError{status: http.StatusRequestEntityTooLarge, err: err,
+		message: fmt.Sprintf("Your organization's files are at their limit of %s in %s "+
+			"files. Delete files you no longer need, or ask JusB to raise the limit.",
+			components.HumanSize(cfg.OrgQuotaBytes), components.Count(int64(cfg.OrgQuotaFiles)))}
+}
+
+// sqlstateLimitExceeded is PostgreSQL's configuration_limit_exceeded.
+const sqlstateLimitExceeded = "53400"
 
 func uploadedEntry(id uuid.UUID, name string) change {
 	return change{Action: "file.uploaded", TargetType: "file", TargetID: &id,

@@ -47,6 +47,11 @@ type FilesConfig struct {
 	AllowedTypes []string
 	// PerUser limits uploads per user; 30 a minute by default.
 	PerUser Rate
+	// OrgQuotaBytes and OrgQuotaFiles bound what an organization's live files may
+	// take together: 10 GiB and 10,000 files by default. An upload past either is
+	// refused with 413 and leaves nothing stored.
+	OrgQuotaBytes int64
+	OrgQuotaFiles int32
 }
 
 func (c *FilesConfig) setDefaults() {
@@ -58,6 +63,12 @@ func (c *FilesConfig) setDefaults() {
 	}
 	if c.PerUser.Count == 0 {
 		c.PerUser = Rate{Count: 30, Window: time.Minute}
+	}
+	if c.OrgQuotaBytes == 0 {
+		c.OrgQuotaBytes = 10 << 30
+	}
+	if c.OrgQuotaFiles == 0 {
+		c.OrgQuotaFiles = 10_000
 	}
 }
 
@@ -162,6 +173,9 @@ func (s *Server) uploadFile(w http.ResponseWriter, r *http.Request) error {
 
 	file, rows, err := s.recordUpload(ctx, ws.OrgID, v.ID, staged, isFragmentRequest(r))
 	if err != nil {
+		if refusal := s.quotaRefusal(err); refusal != nil {
+			return s.refuseUpload(w, r, refusal)
+		}
 		return fmt.Errorf("record upload to %s: %w", ws.Slug, err)
 	}
 	s.log.Info("file uploaded", slog.String("request_id", middleware.GetReqID(ctx)),
@@ -191,7 +205,7 @@ func (s *Server) recordUpload(ctx context.Context, org db.OrgID, uploader uuid.U
 	var file db.File
 	var rows []db.ListFilesRow
 	err := s.store.WriteInOrg(ctx, org, func(w *db.Writes) {
-		queueFile(w, org, uploader, staged, &file)
+		s.queueFile(w, org, uploader, staged, &file)
 		if withList {
 			w.FilePage(org, nil, filePageRows, &rows)
 		}

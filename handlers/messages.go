@@ -62,6 +62,9 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) error {
 	msg, err := s.storeMessage(ctx, ws.OrgID, v.ID, threadID, in, html)
 	if err != nil {
 		s.discardAll(ctx, in.files)
+		if refusal := s.quotaRefusal(err); refusal != nil {
+			return s.refuseMessage(w, r, threadID, form, refusal)
+		}
 		return fmt.Errorf("post message in %s: %w", ws.Slug, err)
 	}
 
@@ -186,7 +189,7 @@ func (s *Server) storeMessage(ctx context.Context, org db.OrgID, author, thread 
 		}
 		m.ID, m.CreatedAt = msg.ID, msg.CreatedAt
 		for _, staged := range in.files {
-			file, err := insertFile(ctx, q, org, author, staged)
+			file, err := s.insertFile(ctx, q, org, author, staged)
 			if err != nil {
 				return err
 			}

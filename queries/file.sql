@@ -1,8 +1,15 @@
 -- name: CreateFile :one
 -- CreateFile records a blob that is already final in storage. The caller chooses the
 -- ID, so that statements queued in the same batch (its activity entry) can name it.
+-- The organization's files may then take at most quota_bytes in at most quota_files
+-- files, 0 setting no limit: the statement hands both to the trigger that counts the
+-- files (file_usage_count), which refuses the row past them with SQLSTATE 53400.
 INSERT INTO file (id, org_id, uploader_id, filename, storage_key, mime, size, sha256)
-VALUES (@id, @org_id, @uploader_id, @filename, @storage_key, @mime, @size, @sha256)
+SELECT @id, @org_id, @uploader_id, @filename, @storage_key, @mime, @size, @sha256
+FROM (SELECT set_config('app.file_quota_bytes',
+                        coalesce(nullif(@quota_bytes::bigint, 0)::text, ''), true),
+             set_config('app.file_quota_files',
+                        coalesce(nullif(@quota_files::integer, 0)::text, ''), true)) quota
 RETURNING id, org_id, uploader_id, filename, storage_key, mime, size, sha256, created_at,
           deleted_at;
 

@@ -34,10 +34,15 @@ type filesSettings struct {
 	MaxBytes int64
 	// AllowedTypes are the media types uploads may have; nil keeps the default list.
 	AllowedTypes []string
+	// OrgQuotaBytes and OrgQuotaFiles bound each organization's live files; 0 keeps
+	// the portal's defaults (10 GiB, 10,000 files).
+	OrgQuotaBytes int64
+	OrgQuotaFiles int32
 }
 
-// loadFilesSettings reads STORAGE, FILES_DIR, the S3_ settings, UPLOAD_MAX_BYTES and
-// UPLOAD_ALLOWED_TYPES, refusing values that cannot work.
+// loadFilesSettings reads STORAGE, FILES_DIR, the S3_ settings, UPLOAD_MAX_BYTES,
+// UPLOAD_ALLOWED_TYPES and the organization's quota (UPLOAD_ORG_QUOTA_BYTES,
+// UPLOAD_ORG_QUOTA_FILES), refusing values that cannot work.
 func loadFilesSettings() (filesSettings, error) {
 	f := filesSettings{
 		Storage: os.Getenv("STORAGE"),
@@ -64,14 +69,17 @@ func loadFilesSettings() (filesSettings, error) {
 	default:
 		return f, fmt.Errorf("STORAGE must be local or s3, not %q", f.Storage)
 	}
-	if v := os.Getenv("UPLOAD_MAX_BYTES"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n <= 0 {
-			return f, fmt.Errorf("UPLOAD_MAX_BYTES must be a number of bytes above 0, "+
-				"not %q", v)
-		}
-		f.MaxBytes = n
+	if f.MaxBytes, err = positive("UPLOAD_MAX_BYTES", "bytes", 63); err != nil {
+		return f, err
 	}
+	if f.OrgQuotaBytes, err = positive("UPLOAD_ORG_QUOTA_BYTES", "bytes", 63); err != nil {
+		return f, err
+	}
+	files, err := positive("UPLOAD_ORG_QUOTA_FILES", "files", 31)
+	if err != nil {
+		return f, err
+	}
+	f.OrgQuotaFiles = int32(files)
 	if v := os.Getenv("UPLOAD_ALLOWED_TYPES"); v != "" {
 		for _, t := range strings.Split(v, ",") {
 			t = strings.ToLower(strings.TrimSpace(t))
@@ -87,6 +95,20 @@ func loadFilesSettings() (filesSettings, error) {
 		}
 	}
 	return f, nil
+}
+
+// positive reads the environment variable name as a whole number of what above 0
+// that fits in bits bits; 0 when it is not set.
+func positive(name, what string, bits int) (int64, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, bits+1)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%s must be a number of %s above 0, not %q", name, what, v)
+	}
+	return n, nil
 }
 
 // openStorage opens the configured storage. A local directory inside static/ is
@@ -127,7 +149,8 @@ func (f filesSettings) handlersConfig() (handlers.FilesConfig, error) {
 		return handlers.FilesConfig{}, err
 	}
 	return handlers.FilesConfig{Storage: st, MaxBytes: f.MaxBytes,
-		AllowedTypes: f.AllowedTypes}, nil
+		AllowedTypes: f.AllowedTypes, OrgQuotaBytes: f.OrgQuotaBytes,
+		OrgQuotaFiles: f.OrgQuotaFiles}, nil
 }
 
 // minSweepGrace keeps the sweeper away from uploads in progress: a blob is final a

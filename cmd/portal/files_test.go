@@ -19,7 +19,7 @@ import (
 // fileSettings are the environment variables loadFilesSettings reads.
 var fileSettings = []string{"STORAGE", "FILES_DIR", "S3_BUCKET", "S3_ENDPOINT", "S3_REGION",
 	"S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY", "S3_FORCE_PATH_STYLE", "UPLOAD_MAX_BYTES",
-	"UPLOAD_ALLOWED_TYPES"}
+	"UPLOAD_ALLOWED_TYPES", "UPLOAD_ORG_QUOTA_BYTES", "UPLOAD_ORG_QUOTA_FILES"}
 
 func TestLoadFilesSettings(t *testing.T) {
 	tests := []struct {
@@ -52,6 +52,14 @@ func TestLoadFilesSettings(t *testing.T) {
 			wantErr: `UPLOAD_MAX_BYTES must be a number of bytes above 0, not "100MB"`},
 		{name: "limit zero", env: map[string]string{"UPLOAD_MAX_BYTES": "0"},
 			wantErr: "UPLOAD_MAX_BYTES must be a number of bytes above 0"},
+		{name: "quota", env: map[string]string{"UPLOAD_ORG_QUOTA_BYTES": "5368709120",
+			"UPLOAD_ORG_QUOTA_FILES": "500"},
+			want: filesSettings{OrgQuotaBytes: 5 << 30, OrgQuotaFiles: 500}},
+		{name: "quota of files past an int32",
+			env:     map[string]string{"UPLOAD_ORG_QUOTA_FILES": "3000000000"},
+			wantErr: `UPLOAD_ORG_QUOTA_FILES must be a number of files above 0, not "3000000000"`},
+		{name: "quota negative", env: map[string]string{"UPLOAD_ORG_QUOTA_BYTES": "-1"},
+			wantErr: `UPLOAD_ORG_QUOTA_BYTES must be a number of bytes above 0, not "-1"`},
 		{name: "not a media type", env: map[string]string{"UPLOAD_ALLOWED_TYPES": "pdf"},
 			wantErr: `UPLOAD_ALLOWED_TYPES: "pdf" is not a media type`},
 		{name: "media type with parameters",

@@ -19,7 +19,8 @@ import (
 // settings are the environment variables loadConfig reads.
 var settings = []string{"ADDR", "DATABASE_URL", "APP_DATABASE_URL", "STAFF_DATABASE_URL",
 	"PORTAL_ENV", "TRUSTED_PROXY", "LOG_LEVEL", "DEMO_PASSWORD", "STORAGE", "FILES_DIR",
-	"UPLOAD_MAX_BYTES", "UPLOAD_ALLOWED_TYPES", "PUBLIC_URL", "SMTP_HOST", "SMTP_PORT",
+	"UPLOAD_MAX_BYTES", "UPLOAD_ALLOWED_TYPES", "UPLOAD_ORG_QUOTA_BYTES", "UPLOAD_ORG_QUOTA_FILES",
+	"PUBLIC_URL", "SMTP_HOST", "SMTP_PORT",
 	"SMTP_USERNAME", "SMTP_PASSWORD", "SMTP_FROM", "SMTP_TLS"}
 
 // setEnv clears every setting for the test, then sets env.
