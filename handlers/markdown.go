@@ -131,7 +131,8 @@ func RenderMessage(body string) (string, error) { return newMarkdown().render(bo
 
 // plainText returns the words of the Markdown src without its markup, on one line:
 // what a one-line excerpt of a message shows. Raw HTML's tags and blocks are left out,
-// as the rendered message leaves them out; code keeps its text.
+// as the rendered message leaves them out, and struck-out text, which the author took
+// back; code keeps its text.
 func (m *markdown) plainText(src string) string {
 	source := []byte(src)
 	doc := m.md.Parser().Parse(text.NewReader(source))
@@ -144,7 +145,7 @@ func (m *markdown) plainText(src string) string {
 			return ast.WalkContinue, nil
 		}
 		switch n := n.(type) {
-		case *ast.RawHTML, *ast.HTMLBlock:
+		case *ast.RawHTML, *ast.HTMLBlock, *east.Strikethrough:
 			return ast.WalkSkipChildren, nil
 		case *ast.Text:
 			b.Write(n.Segment.Value(source))

@@ -10,7 +10,9 @@ import (
 func TestMessageExcerpt(t *testing.T) {
 	s := &Server{markdown: newMarkdown()}
 	tests := []struct{ name, body, want string }{
-		{"emphasis", "**Budget** for _2027_ ~~draft~~", "Budget for 2027 draft"},
+		{"emphasis", "**Budget** for _2027_", "Budget for 2027"},
+		{"struck-out text is left out", "Perfect, ~~waiting for finance~~ approved.",
+			"Perfect, approved."},
 		{"lines and blocks", "Checklist:\n- [x] Floor plan\n- [ ] Keys\n\n> quoted",
 			"Checklist: Floor plan Keys quoted"},
 		{"links keep their text", "See [the plan](https://example.com/p) or " +
