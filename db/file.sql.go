@@ -144,6 +144,31 @@ func (q *Queries) GetFile(ctx context.Context, arg GetFileParams) (GetFileRow, e
 	return i, err
 }
 
+const getFileUsage = `-- name: GetFileUsage :one
+SELECT coalesce((SELECT u.bytes FROM file_usage u WHERE u.org_id = $1), 0)::bigint
+           AS bytes,
+       coalesce((SELECT u.files FROM file_usage u WHERE u.org_id = $1), 0)::integer
+           AS files
+`
+
+type GetFileUsageParams struct {
+	OrgID OrgID
+}
+
+type GetFileUsageRow struct {
+	Bytes int64
+	Files int32
+}
+
+// GetFileUsage returns what the organization's live files take together, as the
+// quota counts them (file_usage); nothing yet is zero.
+func (q *Queries) GetFileUsage(ctx context.Context, arg GetFileUsageParams) (GetFileUsageRow, error) {
+	row := q.db.QueryRow(ctx, getFileUsage, arg.OrgID)
+	var i GetFileUsageRow
+	err := row.Scan(&i.Bytes, &i.Files)
+	return i, err
+}
+
 const listFileNamesIn = `-- name: ListFileNamesIn :many
 SELECT DISTINCT filename
 FROM file

@@ -15,25 +15,33 @@ type FileCursor struct {
 	ID        uuid.UUID
 }
 
-// LoadFilePage reads one page of the organization's files, newest first, with their
-// uploaders' names, in one round trip: the first page when before is nil, else the
-// files after the cursor. It asks for one row more than rows, so that the caller
-// knows whether an older page exists.
-func (s *Store) LoadFilePage(ctx context.Context, org OrgID, before *FileCursor,
-	rows int32) ([]ListFilesRow, error) {
-	var files []ListFilesRow
-	err := s.ReadInOrg(ctx, org, func(r *Reads) { r.FilePage(org, before, rows, &files) })
-	return files, err
+// FilesArea is a page of the organization's files and what all its live files take
+// together (its quota's count).
+type FilesArea struct {
+	Rows  []ListFilesRow
+	Usage GetFileUsageRow
 }
 
-// FilePage queues LoadFilePage's read into r; the rows land in dst. Queued in a
-// WriteInOrg, it sees the change's own rows.
-func (r *Reads) FilePage(org OrgID, before *FileCursor, rows int32, dst *[]ListFilesRow) {
+// LoadFilePage reads one page of the organization's files, newest first, with their
+// uploaders' names, and their usage, in one round trip: the first page when before is
+// nil, else the files after the cursor. It asks for one row more than rows, so that
+// the caller knows whether an older page exists.
+func (s *Store) LoadFilePage(ctx context.Context, org OrgID, before *FileCursor,
+	rows int32) (FilesArea, error) {
+	var area FilesArea
+	err := s.ReadInOrg(ctx, org, func(r *Reads) { r.FilePage(org, before, rows, &area) })
+	return area, err
+}
+
+// FilePage queues LoadFilePage's reads into r; they land in dst. Queued in a
+// WriteInOrg, they see the change's own rows.
+func (r *Reads) FilePage(org OrgID, before *FileCursor, rows int32, dst *FilesArea) {
+	readAggregate(r, getFileUsage, &dst.Usage, org)
 	if before == nil {
-		readMany(r, listFiles, dst, org, rows+1)
+		readMany(r, listFiles, &dst.Rows, org, rows+1)
 		return
 	}
-	readMany(r, listFilesBefore, dst, org, before.CreatedAt, before.ID, rows+1)
+	readMany(r, listFilesBefore, &dst.Rows, org, before.CreatedAt, before.ID, rows+1)
 }
 
 // CreateFile queues the row of a file whose blob is already final in storage; the

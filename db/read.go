@@ -70,6 +70,20 @@ func readOne[T any](r *Reads, sql string, dst *T, args ...any) {
 	})
 }
 
+// readAggregate queues a query that returns one row whatever the data, such as sums
+// over a table. Unlike readOne it needs no confirmation inside WriteInOrg: its answer
+// cannot stop the change.
+func readAggregate[T any](r *Reads, sql string, dst *T, args ...any) {
+	r.batch.Queue(sql, args...).Query(func(rows pgx.Rows) error {
+		out, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[T])
+		if err != nil {
+			return fmt.Errorf("read aggregate: %w", err)
+		}
+		*dst = out
+		return nil
+	})
+}
+
 // readValue queues a query that returns one row of one column, such as a count.
 func readValue[T any](r *Reads, sql string, dst *T, args ...any) {
 	r.confirm = true

@@ -60,21 +60,21 @@ func TestWriteInOrg(t *testing.T) {
 	}
 	tests := []struct {
 		name        string
-		queue       func(w *db.Writes, name string, got *db.File, list *[]db.ListFilesRow)
+		queue       func(w *db.Writes, name string, got *db.File, list *db.FilesArea)
 		wantErr     func(error) bool // nil: no error
 		wantWritten bool
 		wantTrips   int64
 		wantListed  int // files the batch's own read saw
 	}{
 		{name: "file, entry and the list: one round trip",
-			queue: func(w *db.Writes, name string, got *db.File, list *[]db.ListFilesRow) {
+			queue: func(w *db.Writes, name string, got *db.File, list *db.FilesArea) {
 				p := file(acme, name)
 				w.CreateFile(p, got)
 				w.CreateActivity(entry(acme, p.ID))
 				w.FilePage(acme, nil, 50, list)
 			}, wantWritten: true, wantTrips: 1, wantListed: 2},
 		{name: "the last statement fails: the first is undone",
-			queue: func(w *db.Writes, name string, got *db.File, _ *[]db.ListFilesRow) {
+			queue: func(w *db.Writes, name string, got *db.File, _ *db.FilesArea) {
 				p := file(acme, name)
 				w.CreateFile(p, got)
 				w.CreateActivity(entry(acme, p.ID))
@@ -83,7 +83,7 @@ func TestWriteInOrg(t *testing.T) {
 				w.CreateFile(bad, &db.File{})
 			}, wantErr: isPg("23514"), wantTrips: 2}, // the batch, then ROLLBACK
 		{name: "another organization's row is refused by row-level security",
-			queue: func(w *db.Writes, name string, got *db.File, _ *[]db.ListFilesRow) {
+			queue: func(w *db.Writes, name string, got *db.File, _ *db.FilesArea) {
 				p := file(acme, name)
 				w.CreateFile(p, got)
 				intruder := entry(f.Globex.ID, p.ID)
@@ -91,26 +91,26 @@ func TestWriteInOrg(t *testing.T) {
 				w.CreateActivity(intruder)
 			}, wantErr: isPg("42501"), wantTrips: 2},
 		{name: "a read that finds nothing: ErrNotFound, nothing written",
-			queue: func(w *db.Writes, name string, got *db.File, _ *[]db.ListFilesRow) {
+			queue: func(w *db.Writes, name string, got *db.File, _ *db.FilesArea) {
 				p := file(acme, name)
 				w.CreateFile(p, got)
 				w.File(acme, uuid.New(), &db.GetFileRow{})
 			}, wantErr: func(err error) bool { return errors.Is(err, db.ErrNotFound) },
 			wantTrips: 2}, // the batch, then ROLLBACK
 		{name: "a read that must find its row holds COMMIT back",
-			queue: func(w *db.Writes, name string, got *db.File, _ *[]db.ListFilesRow) {
+			queue: func(w *db.Writes, name string, got *db.File, _ *db.FilesArea) {
 				p := file(acme, name)
 				w.CreateFile(p, got)
 				w.File(acme, existing.ID, &db.GetFileRow{})
 			}, wantWritten: true, wantTrips: 2}, // the batch, then COMMIT
 		{name: "another organization's row is not found",
-			queue: func(w *db.Writes, name string, got *db.File, _ *[]db.ListFilesRow) {
+			queue: func(w *db.Writes, name string, got *db.File, _ *db.FilesArea) {
 				w.CreateFile(file(acme, name), got)
 				w.File(f.Globex.ID, existing.ID, &db.GetFileRow{})
 			}, wantErr: func(err error) bool { return errors.Is(err, db.ErrNotFound) },
 			wantTrips: 2},
 		{name: "a result the client cannot read after COMMIT: maybe committed",
-			queue: func(w *db.Writes, name string, got *db.File, _ *[]db.ListFilesRow) {
+			queue: func(w *db.Writes, name string, got *db.File, _ *db.FilesArea) {
 				w.CreateFile(file(acme, name), got)
 				db.MisreadForTest(w)
 			}, wantErr: func(err error) bool { return errors.Is(err, db.ErrMaybeCommitted) },
@@ -120,7 +120,7 @@ func TestWriteInOrg(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			before, entries := fileNames(t, store, f), activityCount(t, store, f)
 			var got db.File
-			var list []db.ListFilesRow
+			var list db.FilesArea
 			counter.Reset()
 			err := store.WriteInOrg(ctx, acme, func(w *db.Writes) {
 				tt.queue(w, tt.name, &got, &list)
@@ -142,8 +142,8 @@ func TestWriteInOrg(t *testing.T) {
 			if diff := cmp.Diff(want, fileNames(t, store, f)); diff != "" {
 				t.Errorf("files (-want +got):\n%s", diff)
 			}
-			if tt.wantListed != 0 && len(list) != tt.wantListed {
-				t.Errorf("the batch's read saw %d files, want %d", len(list), tt.wantListed)
+			if tt.wantListed != 0 && len(list.Rows) != tt.wantListed {
+				t.Errorf("the batch's read saw %d files, want %d", len(list.Rows), tt.wantListed)
 			}
 			if got := activityCount(t, store, f); tt.wantErr != nil && got != entries {
 				t.Errorf("%d activity entries after a failed batch, %d before", got, entries)

@@ -141,16 +141,16 @@ func (s *Server) listFiles(w http.ResponseWriter, r *http.Request) error {
 			message: "This page link is not valid.", err: err}
 	}
 
-	rows, err := s.store.LoadFilePage(ctx, ws.OrgID, before, filePageRows)
+	area, err := s.store.LoadFilePage(ctx, ws.OrgID, before, filePageRows)
 	if err != nil {
 		return fmt.Errorf("load files of %s: %w", ws.Slug, err)
 	}
 
-	var form components.UploadForm
+	form := components.UploadForm{Usage: s.usageLine(area.Usage)}
 	if !isFragmentRequest(r) {
 		form.Notice = s.sessions.PopString(ctx, sessionNotice) // after a plain form's upload
 	}
-	view := s.filesView(r, rows, before != nil, form)
+	view := s.filesView(r, area.Rows, before != nil, form)
 	s.render(w, r, http.StatusOK, s.filesPage(r, view), components.FileList(view.List))
 	return nil
 }
@@ -171,7 +171,7 @@ func (s *Server) uploadFile(w http.ResponseWriter, r *http.Request) error {
 		return s.refuseUpload(w, r, err)
 	}
 
-	file, rows, err := s.recordUpload(ctx, ws.OrgID, v.ID, staged, isFragmentRequest(r))
+	file, area, err := s.recordUpload(ctx, ws.OrgID, v.ID, staged, isFragmentRequest(r))
 	if err != nil {
 		if refusal := s.quotaRefusal(err); refusal != nil {
 			return s.refuseUpload(w, r, refusal)
@@ -191,7 +191,8 @@ func (s *Server) uploadFile(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, filesURL(ws.Slug), http.StatusSeeOther)
 		return nil
 	}
-	view := s.filesView(r, rows, false, components.UploadForm{Notice: notice})
+	view := s.filesView(r, area.Rows, false, components.UploadForm{Notice: notice,
+		Usage: s.usageLine(area.Usage)})
 	s.render(w, r, http.StatusCreated, s.filesPage(r, view), components.FilesArea(view))
 	return nil
 }
@@ -201,19 +202,19 @@ func (s *Server) uploadFile(w http.ResponseWriter, r *http.Request) error {
 // batch. If the row cannot be written, the blob is removed; when the database
 // cannot tell (db.ErrMaybeCommitted), the blob stays for the sweeper to judge.
 func (s *Server) recordUpload(ctx context.Context, org db.OrgID, uploader uuid.UUID,
-	staged stagedFile, withList bool) (db.File, []db.ListFilesRow, error) {
+	staged stagedFile, withList bool) (db.File, db.FilesArea, error) {
 	var file db.File
-	var rows []db.ListFilesRow
+	var area db.FilesArea
 	err := s.store.WriteInOrg(ctx, org, func(w *db.Writes) {
 		s.queueFile(w, org, uploader, staged, &file)
 		if withList {
-			w.FilePage(org, nil, filePageRows, &rows)
+			w.FilePage(org, nil, filePageRows, &area)
 		}
 	})
 	if err != nil && !errors.Is(err, db.ErrMaybeCommitted) {
 		s.discardStaged(ctx, staged)
 	}
-	return file, rows, err
+	return file, area, err
 }
 
 // refuseUpload answers a refused upload with the form and its error, at the
@@ -242,11 +243,12 @@ func (s *Server) refuseUpload(w http.ResponseWriter, r *http.Request, err error)
 func (s *Server) renderFilesArea(w http.ResponseWriter, r *http.Request, status int,
 	form components.UploadForm) error {
 	ws, _ := WorkspaceFrom(r.Context())
-	rows, err := s.store.LoadFilePage(r.Context(), ws.OrgID, nil, filePageRows)
+	area, err := s.store.LoadFilePage(r.Context(), ws.OrgID, nil, filePageRows)
 	if err != nil {
 		return fmt.Errorf("load files of %s: %w", ws.Slug, err)
 	}
-	view := s.filesView(r, rows, false, form)
+	form.Usage = s.usageLine(area.Usage)
+	view := s.filesView(r, area.Rows, false, form)
 	s.render(w, r, status, s.filesPage(r, view), components.FilesArea(view))
 	return nil
 }
@@ -310,6 +312,14 @@ func (s *Server) uploadForm(r *http.Request, f components.UploadForm) components
 	f.Types = strings.Join(labels, ", ")
 	f.Accept = strings.Join(exts, ",")
 	return f
+}
+
+// usageLine says what the organization's files take of its quota, for the upload form.
+func (s *Server) usageLine(u db.GetFileUsageRow) string {
+	q := s.cfg.Files
+	return fmt.Sprintf("Your organization's files take %s of %s, %s of %s files.",
+		components.HumanSize(u.Bytes), components.HumanSize(q.OrgQuotaBytes),
+		components.Count(int64(u.Files)), components.Count(int64(q.OrgQuotaFiles)))
 }
 
 // mayDeleteFile reports whether the viewer may delete a file: its uploader, a

@@ -61,3 +61,11 @@ WHERE org_id = @org_id AND deleted_at IS NULL AND filename = ANY(@filenames::tex
 SELECT storage_key
 FROM file
 WHERE storage_key = ANY(@storage_keys::text[]) AND deleted_at IS NULL;
+
+-- name: GetFileUsage :one
+-- GetFileUsage returns what the organization's live files take together, as the
+-- quota counts them (file_usage); nothing yet is zero.
+SELECT coalesce((SELECT u.bytes FROM file_usage u WHERE u.org_id = @org_id), 0)::bigint
+           AS bytes,
+       coalesce((SELECT u.files FROM file_usage u WHERE u.org_id = @org_id), 0)::integer
+           AS files;
