@@ -12,8 +12,8 @@ import (
 // TestUploadQuota fills Acme's quota of 100 bytes in 3 files (U5): an upload past
 // either limit is refused with 413 and the reason, and leaves no row, blob or activity
 // entry; a deleted file gives its room back; Globex has a quota of its own; the files
-// page says what is used; a message whose attachment would pass the quota is refused
-// with its form, and not stored.
+// page says what is used and what is left (for upload.js); a message whose attachment
+// would pass the quota is refused with its form, and not stored.
 func TestUploadQuota(t *testing.T) {
 	env := newTestEnv(t, Config{Files: FilesConfig{OrgQuotaBytes: 100, OrgQuotaFiles: 3}})
 	bob := env.signedIn("bob@acme.example")
@@ -77,9 +77,12 @@ func TestUploadQuota(t *testing.T) {
 			t.Errorf("%s: Acme's files %v, want %v", st.name, live, st.wantLive)
 		}
 	}
-	const usage = "files take 60 B of 100 B, 3 of 3 files."
-	if page := bob.get("/o/acme/files"); !strings.Contains(page.body, usage) {
-		t.Errorf("the files page does not say %q", usage)
+	page := bob.get("/o/acme/files").body
+	for _, want := range []string{"files take 60 B of 100 B, 3 of 3 files.",
+		`data-room-bytes="40"`, `data-room-files="0"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the files page lacks %q", want)
+		}
 	}
 	if got := env.activityOf(t, env.fix.Acme.ID, "file.uploaded"); len(got) != 4 {
 		t.Errorf("file.uploaded entries %q, want the 4 stored", got)

@@ -306,11 +306,16 @@ func (s *Server) quotaRefusal(err error) *httpError {
 	if !errors.As(err, &pgErr) || pgErr.Code != sqlstateLimitExceeded {
 		return nil
 	}
-	cfg := s.cfg.Files
 	return &httpError{status: http.StatusRequestEntityTooLarge, err: err,
-		message: fmt.Sprintf("Your organization's files are at their limit of %s in %s "+
-			"files. Delete files you no longer need, or ask JusB to raise the limit.",
-			components.HumanSize(cfg.OrgQuotaBytes), components.Count(int64(cfg.OrgQuotaFiles)))}
+		message: s.quotaMessage()}
+}
+
+// quotaMessage says that a file does not fit in the organization's quota, and what to do.
+func (s *Server) quotaMessage() string {
+	q := s.cfg.Files
+	return fmt.Sprintf("Your organization's files are at their limit of %s in %s files. "+
+		"Delete files you no longer need, or ask JusB to raise the limit.",
+		components.HumanSize(q.OrgQuotaBytes), components.Count(int64(q.OrgQuotaFiles)))
 }
 
 // sqlstateLimitExceeded is PostgreSQL's configuration_limit_exceeded.

@@ -146,7 +146,7 @@ func (s *Server) listFiles(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("load files of %s: %w", ws.Slug, err)
 	}
 
-	form := components.UploadForm{Usage: s.usageLine(area.Usage)}
+	form := s.withUsage(components.UploadForm{}, area.Usage)
 	if !isFragmentRequest(r) {
 		form.Notice = s.sessions.PopString(ctx, sessionNotice) // after a plain form's upload
 	}
@@ -191,8 +191,8 @@ func (s *Server) uploadFile(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, filesURL(ws.Slug), http.StatusSeeOther)
 		return nil
 	}
-	view := s.filesView(r, area.Rows, false, components.UploadForm{Notice: notice,
-		Usage: s.usageLine(area.Usage)})
+	view := s.filesView(r, area.Rows, false,
+		s.withUsage(components.UploadForm{Notice: notice}, area.Usage))
 	s.render(w, r, http.StatusCreated, s.filesPage(r, view), components.FilesArea(view))
 	return nil
 }
@@ -247,8 +247,7 @@ func (s *Server) renderFilesArea(w http.ResponseWriter, r *http.Request, status 
 	if err != nil {
 		return fmt.Errorf("load files of %s: %w", ws.Slug, err)
 	}
-	form.Usage = s.usageLine(area.Usage)
-	view := s.filesView(r, area.Rows, false, form)
+	view := s.filesView(r, area.Rows, false, s.withUsage(form, area.Usage))
 	s.render(w, r, status, s.filesPage(r, view), components.FilesArea(view))
 	return nil
 }
@@ -314,12 +313,16 @@ func (s *Server) uploadForm(r *http.Request, f components.UploadForm) components
 	return f
 }
 
-// usageLine says what the organization's files take of its quota, for the upload form.
-func (s *Server) usageLine(u db.GetFileUsageRow) string {
+// withUsage adds to the upload form what the organization's files take of its quota
+// and what room is left.
+func (s *Server) withUsage(f components.UploadForm, u db.GetFileUsageRow) components.UploadForm {
 	q := s.cfg.Files
-	return fmt.Sprintf("Your organization's files take %s of %s, %s of %s files.",
+	f.Usage = fmt.Sprintf("Your organization's files take %s of %s, %s of %s files.",
 		components.HumanSize(u.Bytes), components.HumanSize(q.OrgQuotaBytes),
 		components.Count(int64(u.Files)), components.Count(int64(q.OrgQuotaFiles)))
+	f.Room = &components.UploadRoom{Bytes: max(q.OrgQuotaBytes-u.Bytes, 0),
+		Files: max(int64(q.OrgQuotaFiles)-int64(u.Files), 0), Message: s.quotaMessage()}
+	return f
 }
 
 // mayDeleteFile reports whether the viewer may delete a file: its uploader, a

@@ -85,6 +85,30 @@ func TestBrowserFiles(t *testing.T) {
 		saveScreenshot(t, ctx, "files.png")
 	})
 
+	t.Run("a file the quota has no room for is refused before sending", func(t *testing.T) {
+		// As if the organization had 10 bytes left: the form carries what is left.
+		run(t, ctx, "shrink the room", chromedp.Evaluate[bool](`(() => {
+			const form = document.querySelector("[data-testid=upload-form]");
+			form.setAttribute("data-room-bytes", "10");
+			return true; })()`))
+		do(t, ctx, "choose the file", chromedp.SetUploadFiles(chromedp.CSS("#upload-file"),
+			[]string{path}))
+		do(t, ctx, "press Upload", chromedp.Click(chromedp.CSS("[data-testid=upload-submit]")),
+			chromedp.WaitVisible(chromedp.CSS("[data-testid=upload-error]")))
+		msg := run(t, ctx, "read the error", chromedp.Text(chromedp.CSS(
+			"[data-testid=upload-error]")))
+		if !strings.HasPrefix(msg, "Your organization's files are at their limit of 10 GiB") {
+			t.Errorf("error = %q, want the quota's", msg)
+		}
+		hidden := run(t, ctx, "read the progress", chromedp.Evaluate[bool](
+			`document.querySelector("[data-testid=upload-status]").hidden`))
+		if !hidden {
+			t.Error("the progress bar shows: the file is being sent")
+		}
+		do(t, ctx, "reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(
+			"[data-testid=upload-form]")))
+	})
+
 	t.Run("download it intact", func(t *testing.T) {
 		got := run(t, ctx, "fetch the file and hash it", chromedp.Evaluate[string](`(async () => {
 			const link = document.querySelector(

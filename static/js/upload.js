@@ -4,7 +4,9 @@
 // A form opts in with the data-upload attribute. Inside it, [data-upload-progress]
 // holds a <progress> and a [data-upload-percent] label, and #upload-error (or
 // [data-upload-error]) receives errors found before sending. data-max-bytes and
-// data-max-label let a too-large file be refused at once. On success the answer
+// data-max-label let a too-large file be refused at once, and data-room-bytes,
+// data-room-files and data-room-message a file that the organization's quota has no
+// room for (the server checks both again). On success the answer
 // replaces the element named by data-upload-target (the form itself if none), on
 // failure the form; an HX-Retarget/HX-Reswap header from the server wins over both.
 // The CSRF token travels in the X-CSRF-Token header, read from the body's
@@ -97,6 +99,12 @@
     if (max > 0 && file.size > max) {
       showError(form, "The file is larger than the limit of " +
         (form.getAttribute("data-max-label") || max + " bytes") + ".");
+      return;
+    }
+    var room = form.getAttribute("data-room-bytes");
+    if (room !== null && (file.size > Number(room) ||
+        Number(form.getAttribute("data-room-files")) < 1)) {
+      showError(form, form.getAttribute("data-room-message"));
       return;
     }
     var box = errorBox(form);
