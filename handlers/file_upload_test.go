@@ -3,22 +3,74 @@ package handlers
 import (
 	"archive/zip"
 	"bytes"
-	"context"
-	"errors"
 	"io"
+	"mime/multipart"
 	"net/http"
-	"os"
-	"path/filepath"
-	"regexp"
+	"net/textproto"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/jackc/pgx/v5"
-
-	"github.com/jusb/portal/handlers/storage"
 )
+
+// upload posts one file as upload.js does: multipart, with the CSRF token in the
+// X-CSRF-Token header, as an HTMX request. Header pairs are added or override.
+func (c *testClient) upload(path, name string, content []byte, header ...string) response {
+	c.env.t.Helper()
+	body, contentType := multipartBody(c.env.t, fileDisposition(name), content)
+	req, err := http.NewRequest(http.MethodPost, c.env.ts.URL+path, body)
+	if err != nil {
+		c.env.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", contentType)
+	req.Header.Set("X-CSRF-Token", c.csrfToken())
+	req.Header.Set("Origin", c.origin)
+	req.Header.Set("HX-Request", "true")
+	setHeaders(req, header)
+	return c.do(req)
+}
+
+// fileDisposition is the file part's Content-Disposition.
+func fileDisposition(name string) string { return partDisposition("file", name) }
+
+// partDisposition is the Content-Disposition of a file in the form field named
+// field. A name with control characters goes in RFC 2231 form (filename*), the
+// only way to carry them.
+func partDisposition(field, name string) string {
+	if strings.IndexFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
+		enc := strings.TrimPrefix(attachment(name)[strings.Index(attachment(name),
+			"filename*="):], "filename*=")
+		return `form-data; name="` + field + `"; filename*=` + enc
+	}
+	esc := strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(name)
+	return `form-data; name="` + field + `"; filename="` + esc + `"`
+}
+
+func multipartBody(t testing.TB, disposition string, content []byte) (*bytes.Buffer, string) {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	if err := mw.WriteField("csrf_token", "ignored: the header carries it"); err != nil {
+		t.Fatal(err)
+	}
+	if disposition != "" {
+		h := textproto.MIMEHeader{}
+		h.Set("Content-Disposition", disposition)
+		h.Set("Content-Type", "image/png") // the browser's claim, which counts for nothing
+		pw, err := mw.CreatePart(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := pw.Write(content); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := mw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return &body, mw.FormDataContentType()
+}
 
 // TestUploadRefused sends uploads that must be refused, each with a clear message,
 // and checks that nothing was stored or recorded: no row, no activity, no blob, no
@@ -152,291 +204,6 @@ func TestUploadAllowedTypesConfigurable(t *testing.T) {
 	}
 }
 
-// TestUploadNames uploads files under awkward names that are accepted: each is
-// stored under a safe name for display (never as the key), and the answer says when
-// the name was changed. TestUploadNamesRefused has the names that are refused.
-func TestUploadNames(t *testing.T) {
-	env := newTestEnv(t, Config{})
-	bob := env.signedIn("bob@acme.example")
-	text := []byte("plain text\n")
-	pdf := []byte("%PDF-1.4\n1 0 obj << >> endobj\n%%EOF\n")
-	long := strings.Repeat("a", 300) + ".txt"
-
-	tests := []struct {
-		name        string
-		upload      string
-		content     []byte
-		want        string
-		wantChanged bool
-		wantHeader  string
-	}{
-		{name: "ordinary", upload: "Meeting notes.txt", want: "Meeting notes.txt",
-			wantHeader: disposition("Meeting notes.txt", "Meeting%20notes.txt")},
-		{name: "directories that do not climb", upload: "scans/2027/receipt.txt",
-			want: "receipt.txt", wantChanged: true},
-		{name: "Windows directories that do not climb", upload: `C:\Users\bob\boot.txt`,
-			want: "boot.txt", wantChanged: true},
-		{name: "dots inside a name", upload: "v1.2..3...txt", want: "v1.2..3...txt"},
-		{name: "three dots and a slash", upload: ".../x.txt", want: "x.txt",
-			wantChanged: true},
-		{name: "an encoded slash is only text", upload: "x..%2f..%2fy.txt",
-			want: "x..%2f..%2fy.txt"},
-		{name: "right-to-left override", upload: "invoice\u202Etxt.exe",
-			want: "invoicetxt.exe.txt", wantChanged: true},
-		{name: "extension that does not fit the content", upload: "report.pdf.html",
-			content: pdf, want: "report.pdf.html.pdf", wantChanged: true},
-		{name: "no extension", upload: "README", want: "README.txt", wantChanged: true},
-		{name: "only dots", upload: "....", want: "file.txt", wantChanged: true},
-		{name: "too long", upload: long, want: strings.Repeat("a", 251) + ".txt",
-			wantChanged: true},
-		{name: "quote and semicolon", upload: `a";x.html.txt`, want: `a";x.html.txt`,
-			wantHeader: disposition("a_;x.html.txt", "a%22%3Bx.html.txt")},
-		{name: "accents", upload: "Résumé 2027.txt", want: "Résumé 2027.txt",
-			wantHeader: disposition("R_sum_ 2027.txt", "R%C3%A9sum%C3%A9%202027.txt")},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			content := tt.content
-			if content == nil {
-				content = text
-			}
-			got := bob.upload("/o/acme/files", tt.upload, content)
-			if got.StatusCode != http.StatusCreated {
-				t.Fatalf("status = %d, body %s", got.StatusCode, got.body)
-			}
-			files := env.files(t, env.fix.Acme.ID)
-			f := files[len(files)-1]
-			if f.Filename != tt.want {
-				t.Errorf("stored name = %q, want %q", f.Filename, tt.want)
-			}
-			if strings.Contains(f.StorageKey, "txt") || strings.Contains(f.StorageKey, "..") {
-				t.Errorf("storage key %q takes after the name", f.StorageKey)
-			}
-			changed := strings.Contains(got.body, "Its name was changed")
-			if changed != tt.wantChanged {
-				t.Errorf("answer says the name was changed: %v, want %v", changed,
-					tt.wantChanged)
-			}
-			if tt.wantHeader != "" {
-				d := bob.get("/o/acme/files/" + f.ID.String())
-				if h := d.Header.Get("Content-Disposition"); h != tt.wantHeader {
-					t.Errorf("Content-Disposition = %s\nwant %s", h, tt.wantHeader)
-				}
-			}
-		})
-	}
-}
-
-// TestUploadNamesRefused uploads files whose names climb out of their folder or
-// carry control characters, in the files area and as message attachments: each is
-// refused with 422 and its message in the form, and nothing is left behind (no
-// row, no activity entry, no blob, no temporary file). A message's other file,
-// staged before the refused one, is removed too.
-func TestUploadNamesRefused(t *testing.T) {
-	env := newTestEnv(t, Config{})
-	bob := env.signedIn("bob@acme.example")
-	thread := addThread(t, env, env.fix.Acme.ID.String(), env.fix.Bob.ID, "Names", 1)
-	messages := "/o/acme/threads/" + thread.String() + "/messages"
-	const climbs, control = "points outside its folder", "contains control characters"
-
-	tests := []struct {
-		name, upload, wantMsg string
-	}{
-		{"parent directories", "../../etc/passwd.txt", climbs},
-		{"Windows parent directories", `..\..\boot.txt`, climbs},
-		{"climbing in the middle", "reports/../../x.txt", climbs},
-		{"only ..", "..", climbs},
-		{".. with a space before the slash", ".. /x.txt", climbs},
-		{"fullwidth dots and solidus", "\uff0e\uff0e\uff0fx.txt", climbs},
-		{"division slash", "..\u2215x.txt", climbs},
-		{"invalid UTF-8 inside the dots", "..\xff/x.txt", climbs},
-		{"NUL", "report\x00.txt", control},
-		{"line break", "line\nbreak.txt", control},
-		{"tab", "tab\t.txt", control},
-		{"escape", "esc\x1b[31m.txt", control},
-		{"DEL", "del\x7f.txt", control},
-		{"C1 control", "next\u0085line.txt", control},
-	}
-	content := []byte("plain text\n")
-	for _, tt := range tests {
-		t.Run("files area/"+tt.name, func(t *testing.T) {
-			got := bob.upload("/o/acme/files", tt.upload, content)
-			if got.StatusCode != http.StatusUnprocessableEntity {
-				t.Errorf("status = %d, want 422", got.StatusCode)
-			}
-			msg := parseHTML(t, got.body).Find(`#upload-form [data-testid=upload-error]`)
-			if !strings.Contains(msg.Text(), tt.wantMsg) {
-				t.Errorf("form error = %q, want %q", msg.Text(), tt.wantMsg)
-			}
-			checkNothingLeft(t, env)
-		})
-		t.Run("message attachment/"+tt.name, func(t *testing.T) {
-			before := tenantSnapshot(t, env, "acme")
-			got := postWithFiles(t, bob, messages, "Two files.",
-				sentFile{"fine.txt", content}, sentFile{tt.upload, content})
-			if got.StatusCode != http.StatusUnprocessableEntity {
-				t.Errorf("status = %d, want 422", got.StatusCode)
-			}
-			msg := parseHTML(t, got.body).Find(`[data-testid=message-error]`).Text()
-			if !strings.Contains(msg, tt.wantMsg) {
-				t.Errorf("form error = %q, want %q", msg, tt.wantMsg)
-			}
-			if after := tenantSnapshot(t, env, "acme"); after != before {
-				t.Errorf("data changed:\nbefore %s\nafter  %s", before, after)
-			}
-			checkNothingLeft(t, env)
-		})
-	}
-}
-
-// disposition is the Content-Disposition of a download with an ASCII fallback name
-// and the RFC 5987 encoding of the real one.
-func disposition(fallback, encoded string) string {
-	return `attachment; filename="` + fallback + `"; filename*=UTF-8''` + encoded
-}
-
-// faultyStorage fails on purpose: writes after some bytes, or commits.
-type faultyStorage struct {
-	storage.Storage
-	writeBudget int64 // bytes a write may take before failing; 0 means no limit
-	failCommit  bool
-}
-
-func (f *faultyStorage) Create(ctx context.Context, key string) (storage.Upload, error) {
-	up, err := f.Storage.Create(ctx, key)
-	if err != nil {
-		return nil, err
-	}
-	return &faultyUpload{Upload: up, left: f.writeBudget, limited: f.writeBudget > 0,
-		failCommit: f.failCommit}, nil
-}
-
-type faultyUpload struct {
-	storage.Upload
-	left       int64
-	limited    bool
-	failCommit bool
-}
-
-func (u *faultyUpload) Write(p []byte) (int, error) {
-	if u.limited && int64(len(p)) > u.left {
-		return 0, errors.New("no space left on device")
-	}
-	u.left -= int64(len(p))
-	return u.Upload.Write(p)
-}
-
-func (u *faultyUpload) Commit(ctx context.Context) error {
-	if u.failCommit {
-		_ = u.Upload.Abort() // a failed commit leaves nothing, as the contract says
-		return errors.New("rename failed")
-	}
-	return u.Upload.Commit(ctx)
-}
-
-// TestUploadLeavesNothingHalfDone breaks uploads at each step, storage, network and
-// database, and checks that no blob, leftover or row remains (F1, F2).
-func TestUploadLeavesNothingHalfDone(t *testing.T) {
-	content := bytes.Repeat([]byte("crash safety\n"), 100_000) // 1.3 MB
-
-	t.Run("storage fails while writing", func(t *testing.T) {
-		local, _ := storage.NewLocal(t.TempDir())
-		env := newTestEnv(t, Config{Files: FilesConfig{Storage: &faultyStorage{
-			Storage: local, writeBudget: 300_000}}})
-		got := env.signedIn("bob@acme.example").upload("/o/acme/files", "a.txt", content)
-		if got.StatusCode != http.StatusInternalServerError {
-			t.Errorf("status = %d, want 500", got.StatusCode)
-		}
-		checkNothingLeft(t, env)
-	})
-
-	t.Run("storage fails to commit", func(t *testing.T) {
-		local, _ := storage.NewLocal(t.TempDir())
-		env := newTestEnv(t, Config{Files: FilesConfig{Storage: &faultyStorage{
-			Storage: local, failCommit: true}}})
-		got := env.signedIn("bob@acme.example").upload("/o/acme/files", "a.txt", content)
-		if got.StatusCode != http.StatusInternalServerError {
-			t.Errorf("status = %d, want 500", got.StatusCode)
-		}
-		checkNothingLeft(t, env)
-	})
-
-	t.Run("the row cannot be written", func(t *testing.T) {
-		env := newTestEnv(t, Config{})
-		owner := ownerConn(t, env)
-		_, err := owner.Exec(context.Background(), `
-			CREATE FUNCTION test_refuse_file() RETURNS trigger LANGUAGE plpgsql
-				AS $$ BEGIN RAISE EXCEPTION 'the database refuses'; END $$;
-			CREATE TRIGGER test_refuse_file BEFORE INSERT ON file
-				FOR EACH ROW EXECUTE FUNCTION test_refuse_file()`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := env.signedIn("bob@acme.example").upload("/o/acme/files", "a.txt", content)
-		if got.StatusCode != http.StatusInternalServerError {
-			t.Errorf("status = %d, want 500", got.StatusCode)
-		}
-		checkNothingLeft(t, env)
-	})
-
-	t.Run("the client breaks off", func(t *testing.T) {
-		env := newTestEnv(t, Config{})
-		bob := env.signedIn("bob@acme.example")
-		full, ct := multipartBody(t, fileDisposition("a.txt"), content)
-		pr, pw := io.Pipe()
-		go func() {
-			_, _ = pw.Write(full.Bytes()[:full.Len()/2])
-			_ = pw.CloseWithError(errors.New("connection lost"))
-		}()
-		req, err := http.NewRequest(http.MethodPost, env.ts.URL+"/o/acme/files", pr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Content-Type", ct)
-		req.Header.Set("X-CSRF-Token", bob.csrfToken())
-		req.Header.Set("Origin", bob.origin)
-		if resp, err := bob.http.Do(req); err == nil {
-			resp.Body.Close()
-			t.Logf("the server answered %d", resp.StatusCode)
-		}
-		// The handler notices the broken body on its own time; the request's log line
-		// says it has returned.
-		done := regexp.MustCompile(`"msg":"request".*"method":"POST","path":"/o/acme/files"`)
-		deadline := time.Now().Add(5 * time.Second)
-		for !done.MatchString(env.logs.String()) {
-			if time.Now().After(deadline) {
-				t.Fatal("the upload's handler did not return within 5 s")
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		checkNothingLeft(t, env)
-	})
-}
-
-// ownerConn connects as the tables' owner, which may change the schema.
-func ownerConn(t *testing.T, env *testEnv) *pgx.Conn {
-	t.Helper()
-	conn, err := pgx.Connect(context.Background(), env.urls.Owner)
-	if err != nil {
-		t.Fatalf("connect as owner: %v", err)
-	}
-	t.Cleanup(func() { _ = conn.Close(context.Background()) })
-	return conn
-}
-
-func checkNothingLeft(t *testing.T, env *testEnv) {
-	t.Helper()
-	if rows := env.files(t, env.fix.Acme.ID); len(rows) != 0 {
-		t.Errorf("files recorded: %+v", rows)
-	}
-	if items := env.blobs(t); len(items) != 0 {
-		t.Errorf("storage holds %+v, want nothing", items)
-	}
-	if got := env.activityOf(t, env.fix.Acme.ID, "file.uploaded"); len(got) != 0 {
-		t.Errorf("file.uploaded entries %q", got)
-	}
-}
-
 // TestUploadRateLimit allows each user a number of uploads per window.
 func TestUploadRateLimit(t *testing.T) {
 	env := newTestEnv(t, Config{Files: FilesConfig{PerUser: Rate{Count: 2,
@@ -452,85 +219,5 @@ func TestUploadRateLimit(t *testing.T) {
 	}
 	if n := len(env.files(t, env.fix.Acme.ID)); n != 3 {
 		t.Errorf("%d files recorded, want 3", n)
-	}
-}
-
-// TestSweepFiles runs the sweeper against the database: the blob of a file stays;
-// an orphan, a deleted file's blob and an old leftover go.
-func TestSweepFiles(t *testing.T) {
-	dir := t.TempDir()
-	local, err := storage.NewLocal(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	env := newTestEnv(t, Config{Files: FilesConfig{Storage: local}})
-	bob := env.signedIn("bob@acme.example")
-	if got := bob.upload("/o/acme/files", "kept.txt", []byte("kept")); got.StatusCode != 201 {
-		t.Fatalf("upload: %d", got.StatusCode)
-	}
-	deleted := env.addFile(t, env.fix.Acme.ID, env.fix.Bob.ID, "deleted.txt", []byte("d"))
-	if _, err := env.staffConn().Exec(context.Background(),
-		`UPDATE file SET deleted_at = now() WHERE id = $1`, deleted); err != nil {
-		t.Fatal(err)
-	}
-	orphanKey := newFileKey(env.fix.Globex.ID)
-	up, _ := local.Create(context.Background(), orphanKey)
-	_, _ = up.Write([]byte("never recorded"))
-	if err := up.Commit(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	leftover := filepath.Join(dir, env.fix.Acme.ID.String(), ".tmp-crashed")
-	if err := os.WriteFile(leftover, []byte("half"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-
-	rep, err := storage.Sweep(context.Background(), local, storage.SweepOptions{
-		Now: time.Now().Add(25 * time.Hour), Live: env.store.LiveStorageKeys})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(storage.SweepReport{Blobs: 3, Kept: 1, Orphans: 2, Leftovers: 1},
-		rep); diff != "" {
-		t.Errorf("report (-want +got):\n%s", diff)
-	}
-	files := env.files(t, env.fix.Acme.ID)
-	for _, f := range files {
-		_, err := local.Open(context.Background(), f.StorageKey)
-		if f.Deleted != errors.Is(err, storage.ErrNotFound) {
-			t.Errorf("%s (deleted %v): blob %v", f.Filename, f.Deleted, err)
-		}
-	}
-	if got := bob.get("/o/acme/files/" + files[0].ID.String()); got.body != "kept" {
-		t.Errorf("kept file downloads as %q", got.body)
-	}
-}
-
-func TestSafeFileName(t *testing.T) {
-	tests := []struct {
-		name, raw, mediaType, want string
-	}{
-		{name: "kept", raw: "Plan.PDF", mediaType: "application/pdf", want: "Plan.PDF"},
-		{name: "jpeg's other extension", raw: "a.jpeg", mediaType: "image/jpeg",
-			want: "a.jpeg"},
-		{name: "wrong extension", raw: "a.exe", mediaType: "image/png", want: "a.exe.png"},
-		{name: "bidi isolates and marks", raw: "a\u2066b\u200fc\u061c.txt",
-			mediaType: "text/plain", want: "abc.txt"},
-		{name: "zero-width and BOM", raw: "\ufeffa\u200bb.txt", mediaType: "text/plain",
-			want: "ab.txt"},
-		{name: "line separator", raw: "a\u2028b.txt", mediaType: "text/plain",
-			want: "ab.txt"},
-		{name: "invalid UTF-8", raw: "a\xffb.txt", mediaType: "text/plain", want: "ab.txt"},
-		{name: "trailing dots and spaces", raw: " name.txt. . ", mediaType: "text/plain",
-			want: "name.txt"},
-		{name: "empty", raw: "", mediaType: "image/png", want: "file.png"},
-		{name: "long multibyte", raw: strings.Repeat("é", 300) + ".pdf",
-			mediaType: "application/pdf", want: strings.Repeat("é", 251) + ".pdf"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := safeFileName(tt.raw, tt.mediaType); got != tt.want {
-				t.Errorf("safeFileName(%q) = %q, want %q", tt.raw, got, tt.want)
-			}
-		})
 	}
 }
