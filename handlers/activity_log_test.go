@@ -87,12 +87,14 @@ func seedActivityLog(t testing.TB, env *testEnv) {
 	addActivityEntries(t, env,
 		activityEntry{f.Acme.ID, alice, "task.created", "task", "Budget 2027 draft", day(0, 0)},
 		activityEntry{f.Acme.ID, bob, "file.uploaded", "file", "invoice-100%.pdf", day(0, 1)},
-		activityEntry{f.Acme.ID, bob, "task.status_changed", "task", "Budget 2027 draft", day(1, 0)},
+		activityEntry{f.Acme.ID, bob, "task.status_changed", "task", "Budget 2027 draft",
+			day(1, 0)},
 		activityEntry{f.Acme.ID, alice, "file.deleted", "file", "old_logo.png", day(2, 0)},
 		activityEntry{f.Acme.ID, admin, "organization.opened", "organization", "Acme", day(3, 0)},
 		activityEntry{f.Acme.ID, nil, "user.sign_in_failed", "user", "unknown address", day(3, 1)},
 		activityEntry{f.Acme.ID, alice, "task.created", "task", "Quarterly review", day(4, 0)},
-		activityEntry{f.Globex.ID, carol, "task.created", "task", "Globex budget secret", day(0, 2)},
+		activityEntry{f.Globex.ID, carol, "task.created", "task", "Globex budget secret",
+			day(0, 2)},
 		activityEntry{f.Globex.ID, carol, "file.uploaded", "file", "globex-plan.pdf", day(1, 2)},
 	)
 }
@@ -275,7 +277,8 @@ func checkActivityFragmentBudget(t *testing.T, env *testEnv, path string, budget
 		if got.StatusCode != http.StatusOK {
 			t.Fatalf("GET %s: status %d", path, got.StatusCode)
 		}
-		if rows := activityHTML(t, got.body).Find("[data-testid=activity-row]").Length(); rows != n {
+		rows := activityHTML(t, got.body).Find("[data-testid=activity-row]").Length()
+		if rows != n {
 			t.Fatalf("GET %s: %d rows, want %d", path, rows, n)
 		}
 		return env.counter.Count()

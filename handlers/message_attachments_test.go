@@ -98,7 +98,8 @@ func TestMessageAttachments(t *testing.T) {
 	if len(links) != 2 {
 		t.Fatalf("attachments under the message: %v, want 2", links)
 	}
-	if got := parseHTML(t, events.next(t).data).Find(`[data-testid=attachment]`).Length(); got != 2 {
+	got := parseHTML(t, events.next(t).data).Find(`[data-testid=attachment]`).Length()
+	if got != 2 {
 		t.Errorf("the live event shows %d attachments, want 2", got)
 	}
 

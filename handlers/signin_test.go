@@ -157,7 +157,8 @@ func TestSessionLifecycle(t *testing.T) {
 	if c.cookie(csrfCookieName) == csrfSignedIn {
 		t.Error("CSRF token not renewed at sign-out")
 	}
-	if err := env.staffConn().QueryRow(ctx, `SELECT count(*) FROM sessions`).Scan(&rows); err != nil {
+	err := env.staffConn().QueryRow(ctx, `SELECT count(*) FROM sessions`).Scan(&rows)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if rows != 0 {
