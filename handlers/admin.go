@@ -90,7 +90,7 @@ func orgRow(o db.ListOrganizationSummariesGlobalRow) components.OrgRow {
 	}
 	return components.OrgRow{ID: o.ID.String(), Name: o.Name, Slug: o.Slug,
 		IsStaff: o.IsStaff, Archived: o.ArchivedAt != nil, Members: o.Members,
-		Threads: o.Threads, Files: o.Files, OpenTasks: o.OpenTasks,
+		Threads: o.Threads, Files: o.Files, FileBytes: o.FileBytes, OpenTasks: o.OpenTasks,
 		LastActivity: last, CreatedAt: o.CreatedAt}
 }
 

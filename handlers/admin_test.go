@@ -47,14 +47,15 @@ func addOrgContent(t testing.TB, env *testEnv, org db.OrgID, actor string, n int
 }
 
 // orgTable reads the staff table: for each slug, its counts as shown.
-func orgTable(t testing.TB, body string) map[string][4]string {
+func orgTable(t testing.TB, body string) map[string][5]string {
 	t.Helper()
-	out := map[string][4]string{}
+	out := map[string][5]string{}
 	parseHTML(t, body).Find("[data-testid=org-row]").Each(func(_ int, s *goquery.Selection) {
 		slug, _ := s.Attr("data-slug")
-		out[slug] = [4]string{s.Find("[data-testid=org-members]").Text(),
+		out[slug] = [5]string{s.Find("[data-testid=org-members]").Text(),
 			s.Find("[data-testid=org-threads]").Text(),
 			s.Find("[data-testid=org-files]").Text(),
+			s.Find("[data-testid=org-storage]").Text(),
 			s.Find("[data-testid=org-open-tasks]").Text()}
 	})
 	return out
@@ -71,10 +72,11 @@ func TestAdminOrganizations(t *testing.T) {
 	if got.StatusCode != http.StatusOK {
 		t.Fatalf("status %d", got.StatusCode)
 	}
-	want := map[string][4]string{
-		// members, threads, files (one of 4 deleted), open tasks (one of 4 done)
-		"jusb": {"1", "0", "0", "0"}, "acme": {"2", "3", "3", "3"},
-		"globex": {"2", "0", "0", "0"},
+	want := map[string][5]string{
+		// members, threads, files (one of 4 deleted), their bytes, open tasks (one of 4
+		// done)
+		"jusb": {"1", "0", "0", "0 B", "0"}, "acme": {"2", "3", "3", "3 B", "3"},
+		"globex": {"2", "0", "0", "0 B", "0"},
 	}
 	if diff := cmp.Diff(want, orgTable(t, got.body)); diff != "" {
 		t.Errorf("table (-want +got):\n%s", diff)

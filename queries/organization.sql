@@ -35,12 +35,14 @@ RETURNING id, name, slug, is_staff, archived_at, created_at;
 -- first, then by name, at most max_rows, each with its counts and last activity; or
 -- the one organization with the slug, when slug is not empty. One statement for the
 -- page: the organizations of the page are chosen first, then each count is an index
--- probe into that organization's rows (lateral subqueries), so the work grows with the
--- page, not with the number of organizations.
+-- probe into that organization's rows (lateral subqueries), or its row of file_usage
+-- for the live files and their bytes, so the work grows with the page, not with the
+-- number of organizations.
 -- last_activity_at is NULL for an organization whose log is empty (sqlc types it as
 -- interface{}: pgx gives a time.Time or nil).
 SELECT o.id, o.name, o.slug, o.is_staff, o.archived_at, o.created_at,
-       m.members, t.threads, f.files, k.open_tasks,
+       m.members, t.threads, coalesce(f.files, 0)::bigint AS files,
+       coalesce(f.bytes, 0)::bigint AS file_bytes, k.open_tasks,
        (SELECT max(e.created_at) FROM activity e WHERE e.org_id = o.id)
            AS last_activity_at
 FROM (SELECT p.id, p.name, p.slug, p.is_staff, p.archived_at, p.created_at
@@ -54,8 +56,7 @@ FROM (SELECT p.id, p.name, p.slug, p.is_staff, p.archived_at, p.created_at
 CROSS JOIN LATERAL (SELECT count(*) AS members FROM app_user u
                     WHERE u.org_id = o.id AND u.is_active) m
 CROSS JOIN LATERAL (SELECT count(*) AS threads FROM thread t WHERE t.org_id = o.id) t
-CROSS JOIN LATERAL (SELECT count(*) AS files FROM file f
-                    WHERE f.org_id = o.id AND f.deleted_at IS NULL) f
+LEFT JOIN file_usage f ON f.org_id = o.id
 CROSS JOIN LATERAL (SELECT count(*) AS open_tasks FROM task k
                     WHERE k.org_id = o.id AND k.status IN ('open', 'in_progress')) k
 ORDER BY o.is_staff DESC, o.name, o.id;
