@@ -29,8 +29,8 @@ func (q *Queries) AttachFile(ctx context.Context, arg AttachFileParams) error {
 }
 
 const createMessage = `-- name: CreateMessage :one
-INSERT INTO message (org_id, thread_id, author_id, body, body_html)
-VALUES ($1, $2, $3, $4, $5)
+INSERT INTO message (org_id, thread_id, author_id, body, body_html, excerpt)
+VALUES ($1, $2, $3, $4, $5, $6)
 RETURNING id, created_at
 `
 
@@ -40,6 +40,7 @@ type CreateMessageParams struct {
 	AuthorID uuid.UUID
 	Body     string
 	BodyHtml string
+	Excerpt  string
 }
 
 type CreateMessageRow struct {
@@ -54,6 +55,7 @@ func (q *Queries) CreateMessage(ctx context.Context, arg CreateMessageParams) (C
 		arg.AuthorID,
 		arg.Body,
 		arg.BodyHtml,
+		arg.Excerpt,
 	)
 	var i CreateMessageRow
 	err := row.Scan(&i.ID, &i.CreatedAt)
@@ -61,8 +63,8 @@ func (q *Queries) CreateMessage(ctx context.Context, arg CreateMessageParams) (C
 }
 
 const createMessageAt = `-- name: CreateMessageAt :one
-INSERT INTO message (org_id, thread_id, author_id, body, body_html, created_at)
-VALUES ($1, $2, $3, $4, $5, $6)
+INSERT INTO message (org_id, thread_id, author_id, body, body_html, excerpt, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
 RETURNING id
 `
 
@@ -72,6 +74,7 @@ type CreateMessageAtParams struct {
 	AuthorID  uuid.UUID
 	Body      string
 	BodyHtml  string
+	Excerpt   string
 	CreatedAt time.Time
 }
 
@@ -83,6 +86,7 @@ func (q *Queries) CreateMessageAt(ctx context.Context, arg CreateMessageAtParams
 		arg.AuthorID,
 		arg.Body,
 		arg.BodyHtml,
+		arg.Excerpt,
 		arg.CreatedAt,
 	)
 	var id uuid.UUID

@@ -89,6 +89,7 @@ type Message struct {
 	Body      string
 	CreatedAt time.Time
 	BodyHtml  string
+	Excerpt   string
 }
 
 type MessageAttachment struct {

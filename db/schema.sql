@@ -475,6 +475,7 @@ CREATE TABLE public.message (
     body text NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     body_html text DEFAULT ''::text NOT NULL,
+    excerpt text DEFAULT ''::text NOT NULL,
     CONSTRAINT message_body_check CHECK (((char_length(body) >= 1) AND (char_length(body) <= 20000)))
 );
 
@@ -1920,4 +1921,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261203120200'),
     ('20261203120300'),
     ('20261203130000'),
-    ('20261203140000');
+    ('20261203140000'),
+    ('20261203150000');

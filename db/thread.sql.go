@@ -121,11 +121,13 @@ func (q *Queries) HasThreads(ctx context.Context, arg HasThreadsParams) (bool, e
 const listThreads = `-- name: ListThreads :many
 SELECT t.id, t.title, t.last_message_at,
        coalesce(lm.excerpt, '')::text AS last_message_excerpt,
+       coalesce(lm.start, '')::text AS last_message_start,
        coalesce(lm.author_name, '')::text AS last_message_author,
        unread.n AS unread_count
 FROM thread t
 LEFT JOIN LATERAL (
-    SELECT left(m.body, 300) AS excerpt, u.name AS author_name
+    SELECT m.excerpt, CASE WHEN m.excerpt = '' THEN left(m.body, 300) END AS start,
+           u.name AS author_name
     FROM message m
     JOIN app_user u ON u.id = m.author_id
     WHERE m.org_id = t.org_id AND m.thread_id = t.id
@@ -164,6 +166,7 @@ type ListThreadsRow struct {
 	Title              string
 	LastMessageAt      time.Time
 	LastMessageExcerpt string
+	LastMessageStart   string
 	LastMessageAuthor  string
 	UnreadCount        int32
 }
@@ -172,7 +175,9 @@ type ListThreadsRow struct {
 // after the cursor (before_at, before_id). Each row carries its last message with its
 // author (empty for a thread without messages) and the number of messages by others
 // that user_id has not read, counted up to 100. The LATERAL joins run per thread of
-// the page inside this one statement.
+// the page inside this one statement. The last message's excerpt is the one stored with
+// it; for a message stored without one, last_message_start is the start of its body to
+// make one from.
 func (q *Queries) ListThreads(ctx context.Context, arg ListThreadsParams) ([]ListThreadsRow, error) {
 	rows, err := q.db.Query(ctx, listThreads,
 		arg.UserID,
@@ -193,6 +198,7 @@ func (q *Queries) ListThreads(ctx context.Context, arg ListThreadsParams) ([]Lis
 			&i.Title,
 			&i.LastMessageAt,
 			&i.LastMessageExcerpt,
+			&i.LastMessageStart,
 			&i.LastMessageAuthor,
 			&i.UnreadCount,
 		); err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
@@ -125,9 +126,27 @@ func (taskBoxes) RegisterFuncs(r renderer.NodeRendererFuncRegisterer) {
 	})
 }
 
-// RenderMessage renders a message's Markdown body as the portal stores it beside the
-// source, for commands that add messages themselves (the demo data).
-func RenderMessage(body string) (string, error) { return newMarkdown().render(body) }
+// RenderMessage renders a message's Markdown body, and makes its excerpt, as the
+// portal stores them beside the source, for commands that add messages themselves
+// (the demo data).
+func RenderMessage(body string) (html, excerpt string, err error) {
+	m := newMarkdown()
+	html, err = m.render(body)
+	return html, m.excerpt(body), err
+}
+
+// excerptChars is the length of a message's excerpt in the thread list.
+const excerptChars = 140
+
+// excerpt shortens a message's Markdown source to one line of its text for the thread
+// list: "**Budget** for _2027_" reads "Budget for 2027".
+func (m *markdown) excerpt(body string) string {
+	one := m.plainText(body)
+	if utf8.RuneCountInString(one) <= excerptChars {
+		return one
+	}
+	return string([]rune(one)[:excerptChars-1]) + "…"
+}
 
 // plainText returns the words of the Markdown src without its markup, on one line:
 // what a one-line excerpt of a message shows. Raw HTML's tags and blocks are left out,

@@ -6,9 +6,9 @@ import (
 )
 
 // TestMessageExcerpt checks the thread list's one-line excerpt of a message: the text
-// without the Markdown, raw HTML's tags left out, cut at messageExcerptChars.
+// without the Markdown, raw HTML's tags left out, cut at excerptChars.
 func TestMessageExcerpt(t *testing.T) {
-	s := &Server{markdown: newMarkdown()}
+	md := newMarkdown()
 	tests := []struct{ name, body, want string }{
 		{"emphasis", "**Budget** for _2027_", "Budget for 2027"},
 		{"struck-out text is left out", "Perfect, ~~waiting for finance~~ approved.",
@@ -22,12 +22,12 @@ func TestMessageExcerpt(t *testing.T) {
 		{"an HTML block is left out", "<div>\nhidden\n</div>\n\nshown", "shown"},
 		{"code keeps its text", "Run `make test`\n\n```\ngo vet\n```", "Run make test go vet"},
 		{"long", strings.Repeat("word ", 40), strings.TrimSpace(
-			strings.Repeat("word ", 40)[:messageExcerptChars-1]) + "…"},
+			strings.Repeat("word ", 40)[:excerptChars-1]) + "…"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := s.messageExcerpt(tt.body); got != tt.want {
-				t.Errorf("messageExcerpt(%q) = %q, want %q", tt.body, got, tt.want)
+			if got := md.excerpt(tt.body); got != tt.want {
+				t.Errorf("excerpt(%q) = %q, want %q", tt.body, got, tt.want)
 			}
 		})
 	}

@@ -183,7 +183,7 @@ func (s *Server) storeMessage(ctx context.Context, org db.OrgID, author, thread 
 		if err != nil {
 			return fmt.Errorf("touch thread: %w", err)
 		}
-		msg, err := insertMessage(ctx, q, org, author, thread, title, in.body, html)
+		msg, err := s.insertMessage(ctx, q, org, author, thread, title, in.body, html)
 		if err != nil {
 			return err
 		}
@@ -262,10 +262,10 @@ func (s *Server) renderMessageErrors(w http.ResponseWriter, r *http.Request, sta
 
 // insertMessage stores a message and its activity entry in q's transaction. title is
 // the thread's, for the activity log.
-func insertMessage(ctx context.Context, q *db.Queries, org db.OrgID, author,
+func (s *Server) insertMessage(ctx context.Context, q *db.Queries, org db.OrgID, author,
 	thread uuid.UUID, title, body, html string) (db.CreateMessageRow, error) {
 	msg, err := q.CreateMessage(ctx, db.CreateMessageParams{OrgID: org, ThreadID: thread,
-		AuthorID: author, Body: body, BodyHtml: html})
+		AuthorID: author, Body: body, BodyHtml: html, Excerpt: s.markdown.excerpt(body)})
 	if err != nil {
 		return db.CreateMessageRow{}, fmt.Errorf("create message: %w", err)
 	}

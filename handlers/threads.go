@@ -74,7 +74,7 @@ func (s *Server) threadsView(slug string, rows []db.ListThreadsRow,
 	for _, t := range rows {
 		v.Threads = append(v.Threads, components.ThreadRow{
 			URL: threadURL(slug, t.ID), Title: t.Title, Author: t.LastMessageAuthor,
-			Excerpt: s.messageExcerpt(t.LastMessageExcerpt), At: t.LastMessageAt,
+			Excerpt: s.listedExcerpt(t), At: t.LastMessageAt,
 			Unread: int(t.UnreadCount),
 		})
 	}
@@ -108,7 +108,7 @@ func (s *Server) createThread(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return fmt.Errorf("create thread: %w", err)
 		}
-		if _, err := insertMessage(ctx, q, ws.OrgID, v.ID, thread.ID, thread.Title,
+		if _, err := s.insertMessage(ctx, q, ws.OrgID, v.ID, thread.ID, thread.Title,
 			form.Body, html); err != nil {
 			return err
 		}
@@ -124,7 +124,7 @@ func (s *Server) createThread(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	row := components.ThreadRow{URL: threadURL(ws.Slug, thread.ID), Title: thread.Title,
-		Author: v.Name, Excerpt: s.messageExcerpt(form.Body), At: thread.LastMessageAt}
+		Author: v.Name, Excerpt: s.markdown.excerpt(form.Body), At: thread.LastMessageAt}
 	s.renderStatus(w, r, http.StatusOK, components.ThreadCreated(
 		components.NewThreadForm{Action: form.Action, Started: thread.Title}, row))
 	return nil
@@ -189,17 +189,13 @@ func normalizeMessageBody(body string) string {
 	return strings.TrimSpace(body)
 }
 
-// messageExcerptChars is the length of a message's excerpt in the thread list.
-const messageExcerptChars = 140
-
-// messageExcerpt shortens a message's Markdown source to one line of its text for
-// the list: "**Budget** for _2027_" reads "Budget for 2027".
-func (s *Server) messageExcerpt(body string) string {
-	one := s.markdown.plainText(body)
-	if utf8.RuneCountInString(one) <= messageExcerptChars {
-		return one
+// listedExcerpt is the excerpt of a listed thread's last message: the one stored with
+// it, or made from its body for a message stored without one.
+func (s *Server) listedExcerpt(t db.ListThreadsRow) string {
+	if t.LastMessageExcerpt != "" {
+		return t.LastMessageExcerpt
 	}
-	return string([]rune(one)[:messageExcerptChars-1]) + "…"
+	return s.markdown.excerpt(t.LastMessageStart)
 }
 
 func threadsURL(slug string) string { return "/o/" + url.PathEscape(slug) + "/threads" }

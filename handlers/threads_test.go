@@ -102,6 +102,14 @@ func TestThreadListShowsLastMessageAndUnread(t *testing.T) {
 	if diff := cmp.Diff(want, list(bob)); diff != "" {
 		t.Errorf("Bob's list (-want +got):\n%s", diff)
 	}
+	// The posted message's excerpt is stored with it; the older thread's messages,
+	// written without one, are excerpted when listed.
+	var stored string
+	if err := env.staffConn().QueryRow(context.Background(), `SELECT excerpt FROM message
+		WHERE body LIKE 'Kick-off%'`).Scan(&stored); err != nil ||
+		stored != "Kick-off is Monday. Bring the draft." {
+		t.Errorf("stored excerpt %q (%v)", stored, err)
+	}
 
 	bob.get("/o/acme/threads/" + older.String())
 	if got := list(alice); got[1].Unread != "2" {

@@ -1,6 +1,6 @@
 -- name: CreateMessage :one
-INSERT INTO message (org_id, thread_id, author_id, body, body_html)
-VALUES (@org_id, @thread_id, @author_id, @body, @body_html)
+INSERT INTO message (org_id, thread_id, author_id, body, body_html, excerpt)
+VALUES (@org_id, @thread_id, @author_id, @body, @body_html, @excerpt)
 RETURNING id, created_at;
 
 -- name: ListMessagesBefore :many
@@ -62,6 +62,6 @@ VALUES (@org_id, @message_id, @file_id);
 
 -- name: CreateMessageAt :one
 -- CreateMessageAt stores a message with its time given, for the demo data.
-INSERT INTO message (org_id, thread_id, author_id, body, body_html, created_at)
-VALUES (@org_id, @thread_id, @author_id, @body, @body_html, @created_at)
+INSERT INTO message (org_id, thread_id, author_id, body, body_html, excerpt, created_at)
+VALUES (@org_id, @thread_id, @author_id, @body, @body_html, @excerpt, @created_at)
 RETURNING id;

@@ -132,13 +132,13 @@ func seedThread(ctx context.Context, q *db.Queries, w demoWorld, org db.OrgID,
 
 	for _, m := range t.messages {
 		author := w.users[m.author]
-		html, err := handlers.RenderMessage(m.body)
+		html, excerpt, err := handlers.RenderMessage(m.body)
 		if err != nil {
 			return err
 		}
 		id, err := q.CreateMessageAt(ctx, db.CreateMessageAtParams{OrgID: org,
 			ThreadID: thread, AuthorID: author, Body: m.body, BodyHtml: html,
-			CreatedAt: now.Add(-m.ago)})
+			Excerpt: excerpt, CreatedAt: now.Add(-m.ago)})
 		if err != nil {
 			return err
 		}
