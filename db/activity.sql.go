@@ -155,7 +155,8 @@ WITH one AS MATERIALIZED (
                  AND NOT EXISTS (SELECT 1 FROM edge WHERE edge.n = 501), false) AS whole,
                  $2::text <> '' AND $11::int IS NOT NULL
                  AND $7::uuid IS NULL AND $8::text = ''
-                 AND $9::text = '' AND NOT (SELECT one.whole FROM one)
+                 AND $9::text = ''
+                 AND coalesce(NOT (SELECT one.whole FROM one), false)
                  AND EXISTS (SELECT 1 FROM edge) AS stop) f
 ), hits AS MATERIALIZED (
     SELECT t.activity_id, t.created_at
@@ -284,10 +285,11 @@ type ListActivityRow struct {
 // Only one branch of the UNION returns anything.
 // Reading the log stops after scan_rows entries that pass the other filters: if the
 // page is not full by then, the last entry read comes too, with matched false, so that
-// the next page can go on from there; quick, when it stops, sends its 500th entry so. (The longest word's strpos in the lowercased
-// summary or name is implied by the pattern; it is there because it is quicker, and rules
-// out most entries first: lower() is the folding ILIKE uses, without its concatenation
-// and pattern matching, about half the cost per entry.)
+// the next page can go on from there; quick, when it stops, sends its 500th entry so.
+// (The longest word's strpos in the lowercased summary or name is implied by the
+// pattern; it is there because it is quicker, and rules out most entries first: lower()
+// is the folding ILIKE uses, without its concatenation and pattern matching, about half
+// the cost per entry.)
 // Where quick stopped looking, when it stopped before the page was full.
 func (q *Queries) ListActivity(ctx context.Context, arg ListActivityParams) ([]ListActivityRow, error) {
 	rows, err := q.db.Query(ctx, listActivity,

@@ -166,7 +166,8 @@ WITH one AS MATERIALIZED (
                  AND NOT EXISTS (SELECT 1 FROM edge WHERE edge.n = 501), false) AS whole,
                  $2::text <> '' AND $11::int IS NOT NULL
                  AND $7::uuid IS NULL AND $8::text = ''
-                 AND $9::text = '' AND NOT (SELECT one.whole FROM one)
+                 AND $9::text = ''
+                 AND coalesce(NOT (SELECT one.whole FROM one), false)
                  AND EXISTS (SELECT 1 FROM edge) AS stop) f
 ), hits AS MATERIALIZED (
     SELECT t.activity_id, t.created_at

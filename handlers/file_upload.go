@@ -270,9 +270,6 @@ func (s *Server) removeBlob(ctx context.Context, key string) {
 func (s *Server) insertFile(ctx context.Context, q *db.Queries, org db.OrgID,
 	uploader uuid.UUID, f stagedFile) (db.File, error) {
 	file, err := q.CreateFile(ctx, s.newFileParams(org, uploader, f))
-	if refusal := s.quotaRefusal(err); refusal != nil {
-		return db.File{}, refusal
-	}
 	if err != nil {
 		return db.File{}, fmt.Errorf("insert file: %w", err)
 	}

@@ -35,10 +35,11 @@ LIMIT @max_rows;
 -- Only one branch of the UNION returns anything.
 -- Reading the log stops after scan_rows entries that pass the other filters: if the
 -- page is not full by then, the last entry read comes too, with matched false, so that
--- the next page can go on from there; quick, when it stops, sends its 500th entry so. (The longest word's strpos in the lowercased
--- summary or name is implied by the pattern; it is there because it is quicker, and rules
--- out most entries first: lower() is the folding ILIKE uses, without its concatenation
--- and pattern matching, about half the cost per entry.)
+-- the next page can go on from there; quick, when it stops, sends its 500th entry so.
+-- (The longest word's strpos in the lowercased summary or name is implied by the
+-- pattern; it is there because it is quicker, and rules out most entries first: lower()
+-- is the folding ILIKE uses, without its concatenation and pattern matching, about half
+-- the cost per entry.)
 WITH one AS MATERIALIZED (
     SELECT w.term, c.term IS NULL OR c.listed_from_at IS NULL AS whole,
            coalesce(c.listed_from_at, '-infinity') AS from_at,
@@ -107,7 +108,8 @@ WITH one AS MATERIALIZED (
                  AND NOT EXISTS (SELECT 1 FROM edge WHERE edge.n = 501), false) AS whole,
                  @search::text <> '' AND sqlc.narg(scan_rows)::int IS NOT NULL
                  AND sqlc.narg(actor_id)::uuid IS NULL AND @action::text = ''
-                 AND @target_type::text = '' AND NOT (SELECT one.whole FROM one)
+                 AND @target_type::text = ''
+                 AND coalesce(NOT (SELECT one.whole FROM one), false)
                  AND EXISTS (SELECT 1 FROM edge) AS stop) f
 ), hits AS MATERIALIZED (
     SELECT t.activity_id, t.created_at

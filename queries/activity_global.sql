@@ -78,7 +78,8 @@ WITH one AS MATERIALIZED (
                  AND NOT EXISTS (SELECT 1 FROM edge WHERE edge.n = 501), false) AS whole,
                  @search::text <> '' AND sqlc.narg(scan_rows)::int IS NOT NULL
                  AND sqlc.narg(actor_id)::uuid IS NULL AND @action::text = ''
-                 AND @target_type::text = '' AND NOT (SELECT one.whole FROM one)
+                 AND @target_type::text = ''
+                 AND coalesce(NOT (SELECT one.whole FROM one), false)
                  AND EXISTS (SELECT 1 FROM edge) AS stop) f
 ), hits AS MATERIALIZED (
     SELECT t.activity_id, t.created_at
