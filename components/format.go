@@ -17,6 +17,7 @@ var actionLabels = map[string]string{
 	"user.password_reset":           "reset the password of",
 	"user.two_factor_enabled":       "turned on two-factor sign-in for",
 	"user.two_factor_disabled":      "turned off two-factor sign-in for",
+	"user.recovery_codes_renewed":   "made new recovery codes for",
 	"task.created":                  "created the task",
 	"task.updated":                  "edited the task",
 	"task.status_changed":           "changed the status of",

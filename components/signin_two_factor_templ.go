@@ -97,7 +97,7 @@ func TwoFactorSignInPage(p Page, f TwoFactorForm) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = secretField("code", "Code", "one-time-code", "", FieldErrors{}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = codeField("Code", fieldOpts{Focus: true, ErrorID: errorID("two-factor-error", f.Error)}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -38,6 +38,19 @@ func TestBrowserTwoFactor(t *testing.T) {
 	if err != nil {
 		t.Fatalf("code from the key %q: %v", secret, err)
 	}
+	// A mistyped code brings the page back with the focus in the field to fix, and the
+	// field points at the error, so a screen reader says what is wrong.
+	do(t, ctx, "type a short code", chromedp.SendKeys(chromedp.CSS("#code"), "12345"))
+	click("try it", "[data-testid=two-factor-enable-form] button[type=submit]")
+	do(t, ctx, "wait for the error", chromedp.WaitVisible(chromedp.CSS("#enable-error")))
+	described := run(t, ctx, "read the field's description", chromedp.Evaluate[string](
+		`document.getElementById("code").getAttribute("aria-describedby") || ""`))
+	if id := activeID(t, ctx); id != "code" || described != "enable-error" {
+		t.Errorf("after a wrong code: focus on %q, field described by %q; want code, "+
+			"enable-error", id, described)
+	}
+	watch.dismiss("status of 422")
+
 	do(t, ctx, "type the code", chromedp.SendKeys(chromedp.CSS("#code"), code))
 	click("turn it on", "[data-testid=two-factor-enable-form] button[type=submit]")
 	do(t, ctx, "wait for the recovery codes", chromedp.WaitVisible(chromedp.CSS(
@@ -50,9 +63,13 @@ func TestBrowserTwoFactor(t *testing.T) {
 	if got := pathOf(t, ctx); got != "/signin/two-factor" {
 		t.Fatalf("after the password, path = %q, want /signin/two-factor", got)
 	}
+	// The page asks for the code alone, so the focus is already in its field.
+	if id := activeID(t, ctx); id != "code" {
+		t.Errorf("on the code step the focus is on %q, want the code field", id)
+	}
 	// The enrolment took this step's code; the app's next one is accepted too.
 	code, _ = totp.GenerateCode(secret, time.Now().Add(30*time.Second))
-	do(t, ctx, "type the sign-in code", chromedp.SendKeys(chromedp.CSS("#code"), code))
+	do(t, ctx, "type the sign-in code", chromedp.KeyEvent(code))
 	click("sign in", "[data-testid=two-factor-form] button[type=submit]")
 	if got := pathOf(t, ctx); got != "/o/acme" {
 		t.Errorf("after the code, path = %q, want /o/acme", got)

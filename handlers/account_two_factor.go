@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"time"
@@ -59,15 +60,8 @@ func (s *Server) enableTwoFactor(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return fmt.Errorf("store TOTP key: %w", err)
 		}
-		if err := q.DeleteRecoveryCodes(ctx, db.DeleteRecoveryCodesParams{OrgID: v.OrgID,
-			UserID: v.ID}); err != nil {
-			return fmt.Errorf("delete old recovery codes: %w", err)
-		}
-		for _, h := range hashes {
-			if err := q.CreateRecoveryCode(ctx, db.CreateRecoveryCodeParams{OrgID: v.OrgID,
-				UserID: v.ID, CodeHash: h}); err != nil {
-				return fmt.Errorf("store recovery code: %w", err)
-			}
+		if err := replaceRecoveryCodes(ctx, q, v, hashes); err != nil {
+			return err
 		}
 		return s.recordSecurityEvent(ctx, q, v.OrgID, securityEvent{
 			Action: "user.two_factor_enabled", Actor: &v.ID, User: v.ID, UserName: v.Name})
@@ -147,6 +141,71 @@ func (s *Server) disableTwoFactor(w http.ResponseWriter, r *http.Request) error 
 
 	s.sessions.Put(ctx, sessionNotice, "Two-factor sign-in is off.")
 	http.Redirect(w, r, "/account", http.StatusSeeOther)
+	return nil
+}
+
+// renewRecoveryCodes replaces the user's recovery codes with ten new ones, confirmed
+// with the password, and shows them once. The old codes stop working in the same
+// transaction, so that a list that was seen by someone else is worth nothing.
+func (s *Server) renewRecoveryCodes(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	v, _ := ViewerFrom(ctx)
+	if !v.TwoFactor {
+		http.Redirect(w, r, "/account", http.StatusSeeOther)
+		return nil
+	}
+	view, err := s.accountView(r)
+	if err != nil {
+		return err
+	}
+	if s.accounts.passwordByUser.OnLimit(w, r, "user:"+v.ID.String()) {
+		view.Renew.Error = "Too many attempts. Wait a few minutes and try again."
+		return s.renderAccount(w, r, http.StatusTooManyRequests, view)
+	}
+
+	confirmed := false
+	if pw := r.PostFormValue("renew_password"); pw != "" {
+		if confirmed, err = s.checkOwnPassword(r, v, pw); err != nil {
+			return err
+		}
+	}
+	if !confirmed {
+		s.logSecurityEvent(ctx, "user.recovery_codes_renew_refused", v.OrgID, v.ID,
+			"not confirmed")
+		view.Renew.Error = "Confirm with your current password."
+		return s.renderAccount(w, r, http.StatusUnprocessableEntity, view)
+	}
+
+	codes, hashes := newRecoveryCodes()
+	err = s.store.InOrg(ctx, v.OrgID, func(q *db.Queries) error {
+		if err := replaceRecoveryCodes(ctx, q, v, hashes); err != nil {
+			return err
+		}
+		return s.recordSecurityEvent(ctx, q, v.OrgID, securityEvent{
+			Action: "user.recovery_codes_renewed", Actor: &v.ID, User: v.ID, UserName: v.Name})
+	})
+	if err != nil {
+		return fmt.Errorf("renew recovery codes: %w", err)
+	}
+
+	s.render(w, r, http.StatusOK, components.RecoveryCodesPage(
+		s.pageFor(r, "New recovery codes"), codes, "/account"), nil)
+	return nil
+}
+
+// replaceRecoveryCodes deletes the user's recovery codes and stores the new hashes.
+func replaceRecoveryCodes(ctx context.Context, q *db.Queries, v Viewer,
+	hashes [][]byte) error {
+	if err := q.DeleteRecoveryCodes(ctx, db.DeleteRecoveryCodesParams{OrgID: v.OrgID,
+		UserID: v.ID}); err != nil {
+		return fmt.Errorf("delete old recovery codes: %w", err)
+	}
+	for _, h := range hashes {
+		if err := q.CreateRecoveryCode(ctx, db.CreateRecoveryCodeParams{OrgID: v.OrgID,
+			UserID: v.ID, CodeHash: h}); err != nil {
+			return fmt.Errorf("store recovery code: %w", err)
+		}
+	}
 	return nil
 }
 

@@ -75,6 +75,7 @@ func (s *Server) accountRoutes() []Route {
 		rt("GET", "/account/two-factor", Account, s.twoFactorSetupPage).allowBeforeEnrolment(),
 		rt("POST", "/account/two-factor", Account, s.enableTwoFactor).allowBeforeEnrolment(),
 		rt("POST", "/account/two-factor/disable", Account, s.disableTwoFactor),
+		rt("POST", "/account/two-factor/recovery-codes", Account, s.renewRecoveryCodes),
 	}
 }
 

@@ -135,3 +135,10 @@ func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action
 }
 
 func jsString(s string) string { return fmt.Sprintf("%q", s) }
+
+// activeID returns the id of the element that has the focus.
+func activeID(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	return run(t, ctx, "look at the focus", chromedp.Evaluate[string](
+		`document.activeElement ? document.activeElement.id : ""`))
+}

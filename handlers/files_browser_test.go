@@ -68,8 +68,7 @@ func TestBrowserFiles(t *testing.T) {
 		if notice != "Uploaded “"+name+"”." {
 			t.Errorf("notice = %q", notice)
 		}
-		focused := run(t, ctx, "read the focus", chromedp.Evaluate[string](
-			`document.activeElement ? document.activeElement.id : ""`))
+		focused := activeID(t, ctx)
 		if focused != "upload-file" {
 			t.Errorf("after the upload the focus is on %q, want the file field", focused)
 		}

@@ -40,8 +40,7 @@ func TestBrowserLiveThread(t *testing.T) {
 	}
 	// The form was replaced under the focus: the focus goes back to its title, and a
 	// notice says what happened.
-	focused := run(t, alice, "read the focus", chromedp.Evaluate[string](
-		`document.activeElement ? document.activeElement.id : ""`))
+	focused := activeID(t, alice)
 	notice := run(t, alice, "read the notice", chromedp.Text(chromedp.CSS(
 		"[data-testid=thread-started]")))
 	if focused != "thread-title" || notice != "Started the thread “Office move”." {
@@ -96,8 +95,7 @@ func TestBrowserLiveThread(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#message-body"), "   "),
 		chromedp.Click(chromedp.CSS("[data-testid=message-submit]")),
 		chromedp.WaitVisible(chromedp.CSS("#message-error")))
-	focused = run(t, alice, "read the focus after the error", chromedp.Evaluate[string](
-		`document.activeElement ? document.activeElement.id : ""`))
+	focused = activeID(t, alice)
 	if focused != "message-body" {
 		t.Errorf("after the refused post the focus is on %q, want the message box", focused)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -255,6 +256,68 @@ func TestDisableTwoFactor(t *testing.T) {
 	}
 	checkActivity(t, env, "alice@acme.example", "user.two_factor_disabled")
 	checkNoSecretsLogged(t, env, secret)
+}
+
+// TestRenewRecoveryCodes makes new recovery codes with the password: without it or
+// with a wrong one nothing changes; with it the old codes stop working and the new ones
+// sign in, once each.
+func TestRenewRecoveryCodes(t *testing.T) {
+	env := newTestEnv(t, Config{Accounts: AccountsConfig{
+		TwoFactorPerUser: Rate{Count: 20, Window: time.Minute}}})
+	c := env.signedIn("alice@acme.example")
+	secret, old := enrol(t, c)
+
+	for _, form := range []url.Values{{}, {"renew_password": {"wrong password"}},
+		{"code": {totpCode(t, secret, time.Now())}}} {
+		got := c.post("/account/two-factor/recovery-codes", form)
+		if got.StatusCode != http.StatusUnprocessableEntity {
+			t.Errorf("renew with %v: %d, want 422", form, got.StatusCode)
+		}
+		field := parseHTML(t, got.body).Find("#renew_password")
+		if d, _ := field.Attr("aria-describedby"); d != "renew-error" {
+			t.Errorf("renew with %v: the field is described by %q, want the error", form, d)
+		}
+	}
+	signInWithCode := func(code string) int {
+		t.Helper()
+		c := env.client()
+		c.signIn("alice@acme.example", testPassword)
+		return c.post("/signin/two-factor", url.Values{"code": {code}}).StatusCode
+	}
+	if got := signInWithCode(old[0]); got != http.StatusSeeOther {
+		t.Fatalf("an old code after the refused renewals: %d, want 303", got)
+	}
+
+	got := c.post("/account/two-factor/recovery-codes",
+		url.Values{"renew_password": {testPassword}})
+	if got.StatusCode != http.StatusOK {
+		t.Fatalf("renew with the password: %d", got.StatusCode)
+	}
+	var fresh []string
+	parseHTML(t, got.body).Find("[data-testid=recovery-codes] li").Each(
+		func(_ int, s *goquery.Selection) { fresh = append(fresh, s.Text()) })
+	if len(fresh) != recoveryCodeCount || slices.Contains(old, fresh[0]) {
+		t.Fatalf("new codes shown: %v", fresh)
+	}
+	for _, tc := range []struct {
+		code string
+		want int
+	}{
+		{old[1], http.StatusUnauthorized},
+		{fresh[0], http.StatusSeeOther},
+		{fresh[0], http.StatusUnauthorized},
+	} {
+		if got := signInWithCode(tc.code); got != tc.want {
+			t.Errorf("sign in with %s: %d, want %d", tc.code, got, tc.want)
+		}
+	}
+	page := parseHTML(t, c.get("/account").body)
+	if got := page.Find("[data-testid=two-factor-status]").Text(); !strings.Contains(got,
+		"9 recovery codes are left") {
+		t.Errorf("account page says %q, want 9 codes left", got)
+	}
+	checkActivity(t, env, "alice@acme.example", "user.recovery_codes_renewed")
+	checkNoSecretsLogged(t, env, append(fresh, testPassword)...)
 }
 
 // checkActivity checks that the user's organization's activity log holds each action,
