@@ -47,6 +47,12 @@ func TestBrowserActivityFilter(t *testing.T) {
 			activityActors(t, ctx)); diff != "" {
 			t.Errorf("rows after typing (-want +got):\n%s", diff)
 		}
+		// What a screen reader reads out when the rows change.
+		said := run(t, ctx, "read the status", chromedp.TextContent(chromedp.CSS(
+			"#activity-announce[role=status]")))
+		if said != "2 entries shown." {
+			t.Errorf("status after typing = %q, want the count", said)
+		}
 		export := run(t, ctx, "read the export link", chromedp.Evaluate[string](
 			`document.querySelector("[data-testid=activity-export]").getAttribute("href")`))
 		if export != "/o/acme/activity.csv?q=brown" {
