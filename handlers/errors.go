@@ -54,6 +54,10 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		status, message = he.status, he.message
 	case errors.Is(err, db.ErrNotFound):
 		status, message = errNotFound.status, errNotFound.message
+	case db.IsUnavailable(err):
+		status, message = http.StatusServiceUnavailable,
+			"The portal is briefly unavailable. Try again in a minute."
+		w.Header().Set("Retry-After", "30")
 	}
 
 	attrs := []any{

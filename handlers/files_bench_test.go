@@ -69,7 +69,7 @@ func newBenchPortal(b *testing.B, dir string, maxBytes int64) *benchPortal {
 	}
 	// The rows of the uploads stay, so the organization's quota is set out of reach.
 	env := newEnv(b, Config{Files: FilesConfig{Storage: local, MaxBytes: maxBytes,
-		PerUser: Rate{Count: 1000, Window: time.Minute}, OrgQuotaBytes: 1 << 50}})
+		PerUser: Rate{Count: 1000, Window: time.Minute}, OrgQuotaBytes: 1 << 50}}, nil)
 	c := env.signedIn("alice@acme.example")
 	csrf := c.csrfToken()
 	var cookies []string

@@ -44,14 +44,22 @@ type testEnv struct {
 	mailbox *testMailbox
 }
 
-func newTestEnv(t *testing.T, cfg Config) *testEnv { return newEnv(t, cfg) }
+func newTestEnv(t *testing.T, cfg Config) *testEnv { return newEnv(t, cfg, nil) }
 
-func newBenchEnv(b *testing.B) *testEnv { return newEnv(b, Config{}) }
+func newBenchEnv(b *testing.B) *testEnv { return newEnv(b, Config{}, nil) }
 
-func newEnv(t testing.TB, cfg Config) *testEnv {
+// newEnv starts a portal on a fresh, seeded database. via, if not nil, gives the
+// connection strings the portal's pools use instead of the database's own (a proxy's);
+// the env's urls stay the database's.
+func newEnv(t testing.TB, cfg Config, via func(dbtest.URLs) dbtest.URLs) *testEnv {
 	t.Helper()
 	counter := &dbtest.Counter{}
-	store, urls := dbtest.Store(t, counter)
+	urls := dbtest.New(t)
+	poolURLs := urls
+	if via != nil {
+		poolURLs = via(urls)
+	}
+	store := dbtest.OpenStore(t, poolURLs, counter)
 	hasher, err := password.NewHasher(fastParams)
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -117,6 +118,11 @@ func New(cfg Config, store *db.Store, hasher *password.Hasher, log *slog.Logger)
 	// made inside the goroutine), so it is off and the server cleans up itself.
 	s.sessions = newSessionManager(cfg, newCachedStore(
 		pgxstore.NewWithCleanupInterval(store.SessionPool(), 0), sessionCacheTTL, 10000))
+	// A session that cannot be read or saved fails like any handler: logged once, a
+	// page or fragment, 503 while the database is away (scs's own answer is plain text).
+	s.sessions.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		s.fail(w, r, fmt.Errorf("session: %w", err))
+	}
 	s.signInByEmail = httprate.NewRateLimiter(cfg.SignInPerEmail.Count,
 		cfg.SignInPerEmail.Window)
 	s.accounts = newAccountLimits(cfg.Accounts)

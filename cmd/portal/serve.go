@@ -28,7 +28,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, args []string,
 		return err
 	}
 
-	store, err := db.Open(ctx, db.PoolOptions{AppURL: cfg.AppURL, StaffURL: cfg.StaffURL})
+	store, err := waitForStore(ctx, log, db.PoolOptions{AppURL: cfg.AppURL,
+		StaffURL: cfg.StaffURL})
 	if err != nil {
 		return fmt.Errorf("connect to database (is it migrated? try `make migrate`): %w", err)
 	}
@@ -94,4 +95,30 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, args []string,
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// storeWaitMax is the longest pause between two tries to reach the database at start.
+const storeWaitMax = 10 * time.Second
+
+// waitForStore connects to the database, waiting for it while it cannot be reached, as
+// when it starts after the portal or is restarting: the portal starts listening, and
+// so becomes ready, only once it answers. Each try is logged. Any other failure, such
+// as a wrong password or a database that is not migrated, ends it at once.
+func waitForStore(ctx context.Context, log *slog.Logger, opts db.PoolOptions) (*db.Store,
+	error) {
+	wait := 250 * time.Millisecond
+	for {
+		store, err := db.Open(ctx, opts)
+		if err == nil || !db.IsUnavailable(err) {
+			return store, err
+		}
+		log.Warn("database not reachable; trying again", slog.Duration("in", wait),
+			slog.Any("error", err))
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("wait for the database: %w", err)
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, storeWaitMax)
+	}
 }

@@ -62,13 +62,19 @@ func New(t testing.TB) URLs {
 func Store(t testing.TB, tracer pgx.QueryTracer) (*db.Store, URLs) {
 	t.Helper()
 	urls := New(t)
+	return OpenStore(t, urls, tracer), urls
+}
+
+// OpenStore opens a db.Store on urls' App and Staff connections, closed when t ends.
+func OpenStore(t testing.TB, urls URLs, tracer pgx.QueryTracer) *db.Store {
+	t.Helper()
 	store, err := db.Open(context.Background(), db.PoolOptions{AppURL: urls.App,
 		StaffURL: urls.Staff, MaxConns: 4, Tracer: tracer})
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
 	t.Cleanup(store.Close)
-	return store, urls
+	return store
 }
 
 // Owner opens a connection as the tables' owner, closed when t ends.
