@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"strconv"
+	"time"
 
 	"github.com/joho/godotenv"
 )
@@ -23,6 +24,9 @@ type config struct {
 	TrustedProxy bool
 	DemoPassword string
 	LogLevel     slog.Level
+	// DrainWait is how long a stopping server keeps answering, with /readyz at 503, so
+	// that a load balancer takes it out of rotation before it stops taking connections.
+	DrainWait time.Duration
 	// Files holds the file storage and upload settings (cmd/portal/files.go).
 	Files filesSettings
 	// Mail holds PUBLIC_URL and the SMTP settings (cmd/portal/mail.go).
@@ -57,6 +61,16 @@ func loadConfig() (config, error) {
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(getenv("LOG_LEVEL", "info"))); err != nil {
 		return c, fmt.Errorf("LOG_LEVEL: %w", err)
+	}
+	defaultDrain := "0s"
+	if c.Production {
+		defaultDrain = "5s"
+	}
+	drain := getenv("DRAIN_WAIT", defaultDrain)
+	if c.DrainWait, err = time.ParseDuration(drain); err != nil || c.DrainWait < 0 ||
+		c.DrainWait > time.Minute {
+		return c, fmt.Errorf("DRAIN_WAIT must be a duration from 0s to 1m, such as 5s, "+
+			"not %q", drain)
 	}
 
 	if c.Files, err = loadFilesSettings(); err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"log/slog"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -32,9 +33,18 @@ func TestLoadConfig(t *testing.T) {
 			"DATABASE_URL": owner, "ADDR": ":9000", "PORTAL_ENV": "production",
 			"TRUSTED_PROXY": "true", "LOG_LEVEL": "debug", "DEMO_PASSWORD": "demo password",
 			"APP_DATABASE_URL": "postgres://app:pw@a/p", "STAFF_DATABASE_URL": "postgres://s@b/p",
+			"DRAIN_WAIT": "2s",
 		}, want: config{Addr: ":9000", OwnerURL: owner, AppURL: "postgres://app:pw@a/p",
 			StaffURL: "postgres://s@b/p", Production: true, TrustedProxy: true,
-			DemoPassword: "demo password", LogLevel: slog.LevelDebug}},
+			DemoPassword: "demo password", LogLevel: slog.LevelDebug,
+			DrainWait: 2 * time.Second}},
+		{name: "production drains for 5 s unless told", env: map[string]string{
+			"DATABASE_URL": owner, "PORTAL_ENV": "production"},
+			want: func() config {
+				c := base
+				c.Production, c.DrainWait = true, 5*time.Second
+				return c
+			}()},
 		{name: "role URLs without an owner URL", env: map[string]string{
 			"APP_DATABASE_URL": "postgres://app@a/p", "STAFF_DATABASE_URL": "postgres://s@b/p",
 		}, want: config{Addr: base.Addr, AppURL: "postgres://app@a/p",
@@ -54,6 +64,10 @@ func TestLoadConfig(t *testing.T) {
 			"PORTAL_ENV": "Production"}, wantErr: "PORTAL_ENV must be"},
 		{name: "TRUSTED_PROXY not a boolean", env: map[string]string{"DATABASE_URL": owner,
 			"TRUSTED_PROXY": "yes"}, wantErr: `TRUSTED_PROXY must be true or false, not "yes"`},
+		{name: "DRAIN_WAIT without a unit", env: map[string]string{"DATABASE_URL": owner,
+			"DRAIN_WAIT": "5"}, wantErr: `DRAIN_WAIT must be a duration from 0s to 1m`},
+		{name: "DRAIN_WAIT too long", env: map[string]string{"DATABASE_URL": owner,
+			"DRAIN_WAIT": "2m"}, wantErr: `DRAIN_WAIT must be a duration from 0s to 1m`},
 		{name: "LOG_LEVEL unknown", env: map[string]string{"DATABASE_URL": owner,
 			"LOG_LEVEL": "loud"}, wantErr: "LOG_LEVEL"},
 		{name: "no database", env: nil, wantErr: "set DATABASE_URL (or APP_DATABASE_URL)"},

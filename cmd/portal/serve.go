@@ -83,8 +83,11 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, args []string,
 	case <-ctx.Done():
 	}
 
-	log.Info("shutting down", slog.Duration("grace", shutdownGrace))
+	log.Info("shutting down", slog.Duration("drain_wait", cfg.DrainWait),
+		slog.Duration("grace", shutdownGrace))
 	srv.Drain()
+	// Still serving, but not ready: the load balancer stops sending new requests.
+	time.Sleep(cfg.DrainWait)
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if err := httpServer.Shutdown(sctx); err != nil {

@@ -1,9 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -64,6 +68,81 @@ func TestServeWaitsForDatabase(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Errorf("serve after the stop: %v", err)
 	}
+}
+
+// TestServeDrainsOnStop stops a serving portal with a request still arriving (F4):
+// /readyz turns 503 at once while the portal still answers for DRAIN_WAIT, then the
+// listener closes, and the request in flight still gets its whole answer.
+func TestServeDrainsOnStop(t *testing.T) {
+	useDatabase(t)
+	t.Setenv("ADDR", "127.0.0.1:0")
+	t.Setenv("DRAIN_WAIT", "2s")
+	cfg, err := loadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs, out lockedBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	go func() { done <- serve(ctx, cfg, log, nil, &out) }()
+	waitUntil(t, "the server listening", func() bool {
+		return strings.Contains(out.String(), "listening on http://")
+	})
+	base := strings.TrimSpace(out.String()[strings.Index(out.String(), "http://"):])
+	addr := strings.TrimPrefix(base, "http://")
+
+	// A sign-in whose body is half sent when the stop comes.
+	const body = "email=alice%40acme.example&password=not+the+password"
+	inFlight, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inFlight.Close()
+	fmt.Fprintf(inFlight, "POST /signin HTTP/1.1\r\nHost: %s\r\n"+
+		"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n%s",
+		addr, len(body), body[:10])
+	time.Sleep(100 * time.Millisecond) // let the server read the headers: the request is active
+
+	cancel()
+	waitUntil(t, "readyz at 503", func() bool { return status(base+"/readyz") == 503 })
+	if got := status(base + "/healthz"); got != http.StatusOK {
+		t.Errorf("healthz while draining: %d, want 200 (still serving)", got)
+	}
+	waitUntil(t, "the listener closed", func() bool {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			_ = c.Close()
+		}
+		return err != nil
+	})
+
+	if _, err := inFlight.Write([]byte(body[10:])); err != nil {
+		t.Fatalf("send the rest of the body: %v", err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(inFlight), nil)
+	if err != nil {
+		t.Fatalf("the request in flight got no answer: %v", err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	if resp.StatusCode >= 500 {
+		t.Errorf("the request in flight got %d", resp.StatusCode)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("serve after the stop: %v", err)
+	}
+}
+
+// status returns the status of a GET of u, or 0 when it gets none.
+func status(u string) int {
+	resp, err := http.Get(u)
+	if err != nil {
+		return 0
+	}
+	_ = resp.Body.Close()
+	return resp.StatusCode
 }
 
 // waitUntil polls cond until it holds; it fails the test after a generous 30 s, so
