@@ -45,6 +45,15 @@ func IsUnavailable(err error) bool {
 		errors.Is(err, syscall.EPIPE)
 }
 
+// IsStalePlan reports whether err is PostgreSQL refusing a statement prepared before a
+// migration changed the types it returns ("cached plan must not change result type").
+// pgx forgets the statement on that connection, so the next try prepares it anew.
+func IsStalePlan(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "0A000" &&
+		strings.Contains(pgErr.Message, "cached plan must not change result type")
+}
+
 // translate maps pgx.ErrNoRows to ErrNotFound and leaves other errors as they are.
 func translate(err error) error {
 	if errors.Is(err, pgx.ErrNoRows) {

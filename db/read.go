@@ -27,21 +27,42 @@ func (s *Store) ReadInOrg(ctx context.Context, org OrgID, queue func(r *Reads)) 
 	if org.IsZero() {
 		return errors.New("read in organization: no organization given")
 	}
-	batch := &pgx.Batch{}
-	batch.Queue("SELECT set_config('app.org_id', $1, true)", org.String())
-	queue(&Reads{batch: batch})
+	return retryStale(func() error {
+		batch := &pgx.Batch{}
+		batch.Queue("SELECT set_config('app.org_id', $1, true)", org.String())
+		queue(&Reads{batch: batch})
 
-	conn, err := s.app.Acquire(ctx)
-	if err != nil {
-		return fmt.Errorf("acquire connection: %w", err)
+		conn, err := s.app.Acquire(ctx)
+		if err != nil {
+			return fmt.Errorf("acquire connection: %w", err)
+		}
+		// Deferred, so that a panic in a row callback still gives the connection
+		// back; Release destroys one left busy.
+		defer conn.Release()
+		if err := conn.SendBatch(ctx, batch).Close(); err != nil {
+			return translate(err)
+		}
+		return nil
+	})
+}
+
+// staleRetries is how many more times a batch is sent when a migration has made the
+// plan of a statement the connection prepared before stale. pgx then forgets the
+// batch's statements on that connection, so each try re-prepares them on the
+// connection it gets; a pool holds several.
+const staleRetries = 8
+
+// retryStale runs send again while it fails on a stale plan. A batch is only ever sent
+// again when nothing of it was kept: a read, or a write batch whose transaction was
+// rolled back. The queue functions only assign what they read, so a try overwrites
+// what the one before it left.
+func retryStale(send func() error) error {
+	for try := 0; ; try++ {
+		err := send()
+		if try == staleRetries || !IsStalePlan(err) {
+			return err
+		}
 	}
-	// Deferred, so that a panic in a row callback still gives the connection back;
-	// Release destroys one left busy.
-	defer conn.Release()
-	if err := conn.SendBatch(ctx, batch).Close(); err != nil {
-		return translate(err)
-	}
-	return nil
 }
 
 // readMany queues a query whose rows land in dst, one struct per row, matched to the

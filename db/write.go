@@ -41,6 +41,11 @@ func (s *Store) WriteInOrg(ctx context.Context, org OrgID, queue func(w *Writes)
 	if org.IsZero() {
 		return errors.New("write in organization: no organization given")
 	}
+	return retryStale(func() error { return s.writeInOrg(ctx, org, queue) })
+}
+
+// writeInOrg sends one WriteInOrg batch.
+func (s *Store) writeInOrg(ctx context.Context, org OrgID, queue func(w *Writes)) error {
 	w := &Writes{Reads{batch: &pgx.Batch{}}}
 	began := false
 	w.batch.Queue("BEGIN").Exec(func(pgconn.CommandTag) error {

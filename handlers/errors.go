@@ -54,7 +54,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		status, message = he.status, he.message
 	case errors.Is(err, db.ErrNotFound):
 		status, message = errNotFound.status, errNotFound.message
-	case db.IsUnavailable(err):
+	case db.IsUnavailable(err) || db.IsStalePlan(err):
 		status, message = http.StatusServiceUnavailable,
 			"The portal is briefly unavailable. Try again in a minute."
 		w.Header().Set("Retry-After", "30")
