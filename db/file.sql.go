@@ -317,6 +317,59 @@ func (q *Queries) ListFilesBefore(ctx context.Context, arg ListFilesBeforeParams
 	return items, nil
 }
 
+const listFilesForCheckGlobal = `-- name: ListFilesForCheckGlobal :many
+SELECT f.id, o.slug AS org_slug, f.filename, f.storage_key, f.size, f.sha256
+FROM file f
+JOIN organization o ON o.id = f.org_id
+WHERE f.deleted_at IS NULL AND f.id > $1
+ORDER BY f.id
+LIMIT $2
+`
+
+type ListFilesForCheckGlobalParams struct {
+	AfterID uuid.UUID
+	MaxRows int32
+}
+
+type ListFilesForCheckGlobalRow struct {
+	ID         uuid.UUID
+	OrgSlug    string
+	Filename   string
+	StorageKey string
+	Size       int64
+	Sha256     []byte
+}
+
+// ListFilesForCheckGlobal returns the live files after the given ID, in ID order (so
+// a random order: IDs are random), with what their blobs must hold: for `portal files
+// check`, on the staff connection.
+func (q *Queries) ListFilesForCheckGlobal(ctx context.Context, arg ListFilesForCheckGlobalParams) ([]ListFilesForCheckGlobalRow, error) {
+	rows, err := q.db.Query(ctx, listFilesForCheckGlobal, arg.AfterID, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListFilesForCheckGlobalRow{}
+	for rows.Next() {
+		var i ListFilesForCheckGlobalRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.OrgSlug,
+			&i.Filename,
+			&i.StorageKey,
+			&i.Size,
+			&i.Sha256,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listLiveStorageKeysGlobal = `-- name: ListLiveStorageKeysGlobal :many
 SELECT storage_key
 FROM file

@@ -81,3 +81,20 @@ func (s *Store) LiveStorageKeys(ctx context.Context, keys []string) (map[string]
 	}
 	return live, nil
 }
+
+// FilesToCheck returns up to n live files of every organization after the file after
+// (uuid.Nil for the first), in ID order, for `portal files check` (on the staff
+// connection).
+func (s *Store) FilesToCheck(ctx context.Context, after uuid.UUID, n int32) (
+	[]ListFilesForCheckGlobalRow, error) {
+	var rows []ListFilesForCheckGlobalRow
+	err := s.Staff(ctx, func(q *Queries) (err error) {
+		rows, err = q.ListFilesForCheckGlobal(ctx,
+			ListFilesForCheckGlobalParams{AfterID: after, MaxRows: n})
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list files to check: %w", err)
+	}
+	return rows, nil
+}

@@ -69,3 +69,14 @@ SELECT coalesce((SELECT u.bytes FROM file_usage u WHERE u.org_id = @org_id), 0):
            AS bytes,
        coalesce((SELECT u.files FROM file_usage u WHERE u.org_id = @org_id), 0)::integer
            AS files;
+
+-- name: ListFilesForCheckGlobal :many
+-- ListFilesForCheckGlobal returns the live files after the given ID, in ID order (so
+-- a random order: IDs are random), with what their blobs must hold: for `portal files
+-- check`, on the staff connection.
+SELECT f.id, o.slug AS org_slug, f.filename, f.storage_key, f.size, f.sha256
+FROM file f
+JOIN organization o ON o.id = f.org_id
+WHERE f.deleted_at IS NULL AND f.id > @after_id
+ORDER BY f.id
+LIMIT @max_rows;

@@ -24,6 +24,8 @@ commands:
   seed-demo             create or refresh the demo organizations and users
   files sweep           [--grace 24h] [--dry-run] remove blobs that belong to no
                         file and leftovers of unfinished uploads
+  files check           [--limit N] compare every file's blob (or N of them, at
+                        random) with the size and SHA-256 recorded at upload
 
 settings come from the environment and from .env when present; see .env.example.
 `
@@ -68,6 +70,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	case cmd == "files" && len(rest) > 0 && rest[0] == "sweep":
 		command = func(cfg config, log *slog.Logger) error {
 			return sweepFiles(ctx, cfg, log, rest[1:], stdout)
+		}
+	case cmd == "files" && len(rest) > 0 && rest[0] == "check":
+		command = func(cfg config, log *slog.Logger) error {
+			return checkFiles(ctx, cfg, log, rest[1:], stdout)
 		}
 	case cmd == "user" && len(rest) > 0 && rest[0] == "create":
 		command = func(cfg config, _ *slog.Logger) error {
