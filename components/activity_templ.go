@@ -1252,7 +1252,7 @@ func activityTable(entries []ActivityRow, showOrg bool) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 112, "<div class=\"overflow-x-auto rounded-lg border border-slate-200 bg-white\"><table class=\"min-w-full divide-y divide-slate-200 text-sm\" data-testid=\"activity-table\"><caption class=\"sr-only\">Activity log entries, newest first</caption> <thead class=\"bg-slate-50 text-left\"><tr>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 112, "<div class=\"relative overflow-x-auto rounded-lg border border-slate-200 bg-white\"><table class=\"min-w-full divide-y divide-slate-200 text-sm\" data-testid=\"activity-table\"><caption class=\"sr-only\">Activity log entries, newest first</caption> <thead class=\"bg-slate-50 text-left\"><tr>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -576,7 +576,7 @@ func dashboardCard(id, title, moreURL, moreLabel string) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 45, "\" class=\"rounded-lg border border-slate-200 bg-white p-4\"><div class=\"mb-3 flex items-baseline justify-between gap-2\"><h2 id=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 45, "\" class=\"min-w-0 rounded-lg border border-slate-200 bg-white p-4\"><div class=\"mb-3 flex items-baseline justify-between gap-2\"><h2 id=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

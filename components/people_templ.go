@@ -186,7 +186,7 @@ func PeopleTable(rows []PersonRow, showOrg bool) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "<div class=\"overflow-x-auto rounded-lg border border-slate-200 bg-white\"><table class=\"min-w-full text-left text-sm\" data-testid=\"people-table\"><thead class=\"bg-slate-50 text-slate-600\"><tr><th scope=\"col\" class=\"px-4 py-2 font-medium\">Name</th><th scope=\"col\" class=\"px-4 py-2 font-medium\">E-mail</th>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "<div class=\"relative overflow-x-auto rounded-lg border border-slate-200 bg-white\"><table class=\"min-w-full text-left text-sm\" data-testid=\"people-table\"><thead class=\"bg-slate-50 text-slate-600\"><tr><th scope=\"col\" class=\"px-4 py-2 font-medium\">Name</th><th scope=\"col\" class=\"px-4 py-2 font-medium\">E-mail</th>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -809,7 +809,7 @@ func Invitations(l InvitationList, oob bool) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		} else {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 63, "<div class=\"overflow-x-auto rounded-lg border border-slate-200 bg-white\"><table class=\"min-w-full text-left text-sm\"><thead class=\"bg-slate-50 text-slate-600\"><tr><th scope=\"col\" class=\"px-4 py-2 font-medium\">E-mail</th><th scope=\"col\" class=\"px-4 py-2 font-medium\">Role</th><th scope=\"col\" class=\"px-4 py-2 font-medium\">Invited by</th><th scope=\"col\" class=\"px-4 py-2 font-medium\">Expires</th><th scope=\"col\" class=\"px-4 py-2 font-medium\"><span class=\"sr-only\">Actions</span></th></tr></thead> <tbody class=\"divide-y divide-slate-100\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 63, "<div class=\"relative overflow-x-auto rounded-lg border border-slate-200 bg-white\"><table class=\"min-w-full text-left text-sm\"><thead class=\"bg-slate-50 text-slate-600\"><tr><th scope=\"col\" class=\"px-4 py-2 font-medium\">E-mail</th><th scope=\"col\" class=\"px-4 py-2 font-medium\">Role</th><th scope=\"col\" class=\"px-4 py-2 font-medium\">Invited by</th><th scope=\"col\" class=\"px-4 py-2 font-medium\">Expires</th><th scope=\"col\" class=\"px-4 py-2 font-medium\"><span class=\"sr-only\">Actions</span></th></tr></thead> <tbody class=\"divide-y divide-slate-100\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

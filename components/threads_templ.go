@@ -98,7 +98,7 @@ func ThreadsPage(s Shell, v ThreadsView) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<h1 class=\"mb-4 text-2xl font-semibold\">Threads</h1><div class=\"grid gap-6 lg:grid-cols-3\"><section aria-labelledby=\"thread-list-heading\" class=\"lg:col-span-2\"><h2 id=\"thread-list-heading\" class=\"sr-only\">All threads</h2>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<h1 class=\"mb-4 text-2xl font-semibold\">Threads</h1><div class=\"grid gap-6 lg:grid-cols-3\"><section aria-labelledby=\"thread-list-heading\" class=\"min-w-0 lg:col-span-2\"><h2 id=\"thread-list-heading\" class=\"sr-only\">All threads</h2>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
