@@ -60,9 +60,10 @@ func TestBrowserAccessibility(t *testing.T) {
 
 	signInWithKeyboard(t, ctx, portal.URL, "alice@acme.example", demoPassword)
 	addContent(t, ctx, portal.URL)
-	for _, path := range []string{"/o/acme", "/o/acme/threads", "/o/acme/files",
-		"/o/acme/tasks", "/o/acme/activity", "/o/acme/people", "/account",
-		"/account/two-factor", "/o/acme/activity?from=2026-13-01"} {
+	pages := []string{"/o/acme", "/o/acme/threads", "/o/acme/files", "/o/acme/tasks",
+		"/o/acme/activity", "/o/acme/people", "/account", "/account/two-factor",
+		"/o/acme/activity?from=2026-13-01"}
+	for _, path := range pages {
 		check(path)
 	}
 	var thread string
@@ -78,6 +79,7 @@ func TestBrowserAccessibility(t *testing.T) {
 		if thread == "" {
 			thread = href
 		}
+		pages = append(pages, href)
 	}
 	// Refusals swapped in place: a message of spaces, a task without a title.
 	do(t, ctx, "post spaces", chromedp.Navigate(portal.URL+thread),
@@ -91,6 +93,15 @@ func TestBrowserAccessibility(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#task-create [data-testid=field-error]")))
 	checkAxe(t, ctx, axe, "the tasks with a refused task")
 	watch.dismiss("status of 422") // the bad date and the refusals, on purpose
+
+	// At a phone's width no page is wider than the screen: long lines wrap or end in
+	// an ellipsis, and wide tables scroll inside their own box.
+	do(t, ctx, "narrow the window to a phone's", chromedp.EmulateViewport(375, 800))
+	for _, path := range pages {
+		checkFits(t, ctx, portal.URL+path)
+	}
+	do(t, ctx, "widen the window again", chromedp.EmulateViewport(1280, 800))
+	watch.dismiss("status of 422")
 
 	do(t, ctx, "sign out", chromedp.Click(chromedp.CSS("[data-testid=sign-out]")),
 		chromedp.WaitVisible(chromedp.CSS("[data-testid=signin-form]")))
@@ -109,7 +120,9 @@ func addContent(t *testing.T, ctx context.Context, base string) {
 	do(t, ctx, "start a thread", chromedp.Navigate(base+"/o/acme/threads"),
 		chromedp.SendKeys(chromedp.CSS("#thread-title"), "Office move"),
 		chromedp.SendKeys(chromedp.CSS("#thread-body"),
-			"Which **day** suits?\n\n- [x] plan\n- [ ] quote\n\n> a quote and `code`"),
+			"Which **day** suits everyone on the team for moving the desks, the "+
+				"screens and the archive boxes to the new floor?\n\n- [x] plan\n"+
+				"- [ ] quote\n\n> a quote and `code`"),
 		chromedp.Click(chromedp.CSS("[data-testid=new-thread-form] button[type=submit]")),
 		chromedp.WaitVisible(chromedp.CSS("[data-testid=thread-started]")))
 	do(t, ctx, "create a task", chromedp.Navigate(base+"/o/acme/tasks"),
@@ -124,6 +137,31 @@ func addContent(t *testing.T, ctx context.Context, base string) {
 		chromedp.SetUploadFiles(chromedp.CSS("#upload-file"), []string{path}),
 		chromedp.Click(chromedp.CSS("[data-testid=upload-submit]")),
 		chromedp.WaitVisible(chromedp.CSS("[data-testid=upload-notice]")))
+}
+
+// checkFits opens u and fails when the page is wider than the window, naming the
+// elements that stick out (those not inside a box that scrolls or clips them).
+func checkFits(t *testing.T, ctx context.Context, u string) {
+	t.Helper()
+	do(t, ctx, "open "+u, chromedp.Navigate(u), chromedp.WaitReady(chromedp.CSS("main")))
+	wide := run(t, ctx, "measure "+u, chromedp.Evaluate[string](`(() => {
+		const root = document.documentElement, w = root.clientWidth;
+		if (root.scrollWidth <= w) return "";
+		const contained = e => {
+			for (let a = e.parentElement; a; a = a.parentElement) {
+				if (getComputedStyle(a).overflowX !== "visible") return true;
+			}
+			return false;
+		};
+		const out = [...document.body.querySelectorAll("*")].filter(e =>
+			e.getBoundingClientRect().right > w + 1 && !contained(e));
+		return root.scrollWidth + " px wide in " + w + ": " + out.slice(0, 5).map(e =>
+			e.tagName.toLowerCase() + (e.dataset.testid ? "[" + e.dataset.testid + "]" : "")
+		).join(", ");
+	})()`))
+	if wide != "" {
+		t.Errorf("%s at a phone's width: %s", u, wide)
+	}
 }
 
 // readAxe returns axe-core's script, or skips the test without it (fails under CI).
