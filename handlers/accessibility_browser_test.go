@@ -149,7 +149,8 @@ func checkFits(t *testing.T, ctx context.Context, u string) {
 		if (root.scrollWidth <= w) return "";
 		const contained = e => {
 			for (let a = e.parentElement; a; a = a.parentElement) {
-				if (getComputedStyle(a).overflowX !== "visible") return true;
+				const o = getComputedStyle(a).overflowX;
+				if (o === "auto" || o === "scroll" || o === "hidden" || o === "clip") return true;
 			}
 			return false;
 		};
