@@ -670,7 +670,7 @@ CREATE TABLE public.user_totp (
     secret text NOT NULL,
     last_step bigint,
     enabled_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT user_totp_secret_check CHECK ((secret ~ '^[A-Z2-7]{32}$'::text))
+    CONSTRAINT user_totp_secret_check CHECK (((secret ~ '^[A-Z2-7]{32}$'::text) OR (secret ~ '^v1:[A-Za-z0-9+/]{40,200}={0,2}$'::text)))
 );
 
 ALTER TABLE ONLY public.user_totp FORCE ROW LEVEL SECURITY;
@@ -1922,4 +1922,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261203120300'),
     ('20261203130000'),
     ('20261203140000'),
-    ('20261203150000');
+    ('20261203150000'),
+    ('20261203160000');

@@ -78,6 +78,68 @@ func (q *Queries) GetUserTOTP(ctx context.Context, arg GetUserTOTPParams) (GetUs
 	return i, err
 }
 
+const listUnsealedTOTPKeysGlobal = `-- name: ListUnsealedTOTPKeysGlobal :many
+SELECT org_id, user_id, secret
+FROM user_totp
+WHERE secret !~ '^v1:'
+`
+
+type ListUnsealedTOTPKeysGlobalRow struct {
+	OrgID  OrgID
+	UserID uuid.UUID
+	Secret string
+}
+
+// ListUnsealedTOTPKeysGlobal returns the TOTP keys of every organization still stored
+// in base32, from before keys were sealed: on the staff connection, at start.
+func (q *Queries) ListUnsealedTOTPKeysGlobal(ctx context.Context) ([]ListUnsealedTOTPKeysGlobalRow, error) {
+	rows, err := q.db.Query(ctx, listUnsealedTOTPKeysGlobal)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListUnsealedTOTPKeysGlobalRow{}
+	for rows.Next() {
+		var i ListUnsealedTOTPKeysGlobalRow
+		if err := rows.Scan(&i.OrgID, &i.UserID, &i.Secret); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const sealTOTPKeyGlobal = `-- name: SealTOTPKeyGlobal :execrows
+UPDATE user_totp
+SET secret = $1
+WHERE org_id = $2 AND user_id = $3 AND secret = $4
+`
+
+type SealTOTPKeyGlobalParams struct {
+	Sealed string
+	OrgID  OrgID
+	UserID uuid.UUID
+	Plain  string
+}
+
+// SealTOTPKeyGlobal replaces a base32 key with its sealed form, if it is still the
+// one read (on the staff connection).
+func (q *Queries) SealTOTPKeyGlobal(ctx context.Context, arg SealTOTPKeyGlobalParams) (int64, error) {
+	result, err := q.db.Exec(ctx, sealTOTPKeyGlobal,
+		arg.Sealed,
+		arg.OrgID,
+		arg.UserID,
+		arg.Plain,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const useTOTPStep = `-- name: UseTOTPStep :execrows
 UPDATE user_totp
 SET last_step = $1

@@ -56,7 +56,7 @@ func (s *Server) enableTwoFactor(w http.ResponseWriter, r *http.Request) error {
 	codes, hashes := newRecoveryCodes()
 	err = s.store.InOrg(ctx, v.OrgID, func(q *db.Queries) error {
 		err := q.EnableUserTOTP(ctx, db.EnableUserTOTPParams{OrgID: v.OrgID, UserID: v.ID,
-			Secret: key.Secret(), LastStep: &step})
+			Secret: s.totp.seal(v.ID, key.Secret()), LastStep: &step})
 		if err != nil {
 			return fmt.Errorf("store TOTP key: %w", err)
 		}
@@ -108,7 +108,7 @@ func (s *Server) disableTwoFactor(w http.ResponseWriter, r *http.Request) error 
 	}
 	err = s.store.InOrg(ctx, v.OrgID, func(q *db.Queries) error {
 		if !confirmed && code != "" {
-			how, err := checkSecondFactor(ctx, q, v.OrgID, v.ID, code)
+			how, err := s.checkSecondFactor(ctx, q, v.OrgID, v.ID, code)
 			if err != nil {
 				return err
 			}

@@ -51,6 +51,9 @@ type Config struct {
 	// Clock tells the time where a deadline kept in a session is checked; time.Now by
 	// default. Tests move it on to see what expires.
 	Clock func() time.Time
+	// TOTPKey is the 32-byte key that seals the users' TOTP keys in the database
+	// (TOTP_KEY); a development key written in the code when empty.
+	TOTPKey []byte
 }
 
 // Rate is a number of requests allowed within a sliding window.
@@ -78,6 +81,9 @@ func (c *Config) setDefaults() {
 		c.MailRetry = defaultMailRetry
 	}
 	c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
+	if len(c.TOTPKey) == 0 {
+		c.TOTPKey = developmentTOTPKey[:]
+	}
 }
 
 // Server holds the dependencies of every handler.
@@ -87,6 +93,8 @@ type Server struct {
 	hasher   *password.Hasher
 	log      *slog.Logger
 	sessions *scs.SessionManager
+	// totp seals the users' TOTP keys for the database and opens them.
+	totp *totpSealer
 	// files keeps the contents of uploaded files; closeFiles releases it.
 	files      storage.Storage
 	closeFiles func()
@@ -112,6 +120,10 @@ const sessionCleanupInterval = 30 * time.Minute
 func New(cfg Config, store *db.Store, hasher *password.Hasher, log *slog.Logger) *Server {
 	cfg.setDefaults()
 	s := &Server{cfg: cfg, store: store, hasher: hasher, log: log}
+	var err error
+	if s.totp, err = newTOTPSealer(cfg.TOTPKey); err != nil {
+		panic(err) // cmd/portal checks TOTP_KEY's length when it reads the settings
+	}
 	s.files, s.closeFiles = openFileStorage(cfg.Files.Storage)
 	s.markdown, s.threadHub = newMarkdown(), newThreadHub(store, log)
 	// pgxstore's own cleanup goroutine cannot be stopped safely (its stop channel is

@@ -121,7 +121,7 @@ func (s *Server) twoFactorSignIn(w http.ResponseWriter, r *http.Request) error {
 			int(user.SessionVersion) != p.version {
 			return errSessionEnded // deactivated, or the password changed meanwhile
 		}
-		how, err = checkSecondFactor(ctx, q, p.org, p.user, code)
+		how, err = s.checkSecondFactor(ctx, q, p.org, p.user, code)
 		if err != nil || how != "" {
 			return err
 		}
@@ -154,8 +154,8 @@ func (s *Server) twoFactorSignIn(w http.ResponseWriter, r *http.Request) error {
 // checkSecondFactor takes code as the user's TOTP code or recovery code, each at most
 // once, and says which it was ("authenticator app", "recovery code"), or "" when it is
 // neither.
-func checkSecondFactor(ctx context.Context, q *db.Queries, org db.OrgID, user uuid.UUID,
-	code string) (string, error) {
+func (s *Server) checkSecondFactor(ctx context.Context, q *db.Queries, org db.OrgID,
+	user uuid.UUID, code string) (string, error) {
 	if isTOTPCode(code) {
 		t, err := q.GetUserTOTP(ctx, db.GetUserTOTPParams{OrgID: org, UserID: user})
 		if errors.Is(err, db.ErrNotFound) {
@@ -164,7 +164,11 @@ func checkSecondFactor(ctx context.Context, q *db.Queries, org db.OrgID, user uu
 		if err != nil {
 			return "", fmt.Errorf("load TOTP key: %w", err)
 		}
-		step, ok := matchTOTP(t.Secret, code, time.Now())
+		secret, err := s.totp.open(user, t.Secret)
+		if err != nil {
+			return "", err
+		}
+		step, ok := matchTOTP(secret, code, time.Now())
 		if !ok {
 			return "", nil
 		}

@@ -62,8 +62,14 @@ func TestTwoFactorEnrolAndSignIn(t *testing.T) {
 	conn := env.staffConn()
 	ctx := context.Background()
 	if err := conn.QueryRow(ctx, `SELECT secret FROM user_totp WHERE user_id = $1`,
-		env.fix.Alice.ID).Scan(&storedSecret); err != nil || storedSecret != secret {
-		t.Errorf("stored key %q (%v), want the one shown", storedSecret, err)
+		env.fix.Alice.ID).Scan(&storedSecret); err != nil {
+		t.Fatal(err)
+	}
+	// The key is stored sealed, and opens to the one shown, for Alice's row only.
+	if opened, err := env.srv.totp.open(env.fix.Alice.ID, storedSecret); err != nil ||
+		opened != secret || strings.Contains(storedSecret, secret) {
+		t.Errorf("stored key %q opens to %q (%v), want it sealed and opening to the one "+
+			"shown", storedSecret, opened, err)
 	}
 	rows, _ := conn.Query(ctx, `SELECT encode(code_hash, 'escape') FROM recovery_code
 		WHERE user_id = $1`, env.fix.Alice.ID)

@@ -20,3 +20,17 @@ WHERE org_id = @org_id AND user_id = @user_id
 -- name: DisableUserTOTP :execrows
 DELETE FROM user_totp
 WHERE org_id = @org_id AND user_id = @user_id;
+
+-- name: ListUnsealedTOTPKeysGlobal :many
+-- ListUnsealedTOTPKeysGlobal returns the TOTP keys of every organization still stored
+-- in base32, from before keys were sealed: on the staff connection, at start.
+SELECT org_id, user_id, secret
+FROM user_totp
+WHERE secret !~ '^v1:';
+
+-- name: SealTOTPKeyGlobal :execrows
+-- SealTOTPKeyGlobal replaces a base32 key with its sealed form, if it is still the
+-- one read (on the staff connection).
+UPDATE user_totp
+SET secret = @sealed
+WHERE org_id = @org_id AND user_id = @user_id AND secret = @plain;

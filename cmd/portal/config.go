@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -27,6 +28,9 @@ type config struct {
 	// DrainWait is how long a stopping server keeps answering, with /readyz at 503, so
 	// that a load balancer takes it out of rotation before it stops taking connections.
 	DrainWait time.Duration
+	// TOTPKey seals the users' TOTP keys in the database (TOTP_KEY, 32 bytes in
+	// base64); nil uses the development key, which production refuses.
+	TOTPKey []byte
 	// Files holds the file storage and upload settings (cmd/portal/files.go).
 	Files filesSettings
 	// Mail holds PUBLIC_URL and the SMTP settings (cmd/portal/mail.go).
@@ -71,6 +75,14 @@ func loadConfig() (config, error) {
 		c.DrainWait > time.Minute {
 		return c, fmt.Errorf("DRAIN_WAIT must be a duration from 0s to 1m, such as 5s, "+
 			"not %q", drain)
+	}
+
+	if v := os.Getenv("TOTP_KEY"); v != "" {
+		c.TOTPKey, err = base64.StdEncoding.DecodeString(v)
+		if err != nil || len(c.TOTPKey) != 32 {
+			return c, errors.New("TOTP_KEY must be 32 random bytes in base64 (44 " +
+				"characters): make one with `openssl rand -base64 32`")
+		}
 	}
 
 	if c.Files, err = loadFilesSettings(); err != nil {

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"encoding/base64"
 	"log/slog"
 	"testing"
 	"time"
@@ -64,6 +66,18 @@ func TestLoadConfig(t *testing.T) {
 			"PORTAL_ENV": "Production"}, wantErr: "PORTAL_ENV must be"},
 		{name: "TRUSTED_PROXY not a boolean", env: map[string]string{"DATABASE_URL": owner,
 			"TRUSTED_PROXY": "yes"}, wantErr: `TRUSTED_PROXY must be true or false, not "yes"`},
+		{name: "TOTP_KEY", env: map[string]string{"DATABASE_URL": owner,
+			"TOTP_KEY": base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{1}, 32))},
+			want: func() config {
+				c := base
+				c.TOTPKey = bytes.Repeat([]byte{1}, 32)
+				return c
+			}()},
+		{name: "TOTP_KEY too short", env: map[string]string{"DATABASE_URL": owner,
+			"TOTP_KEY": base64.StdEncoding.EncodeToString(make([]byte, 16))},
+			wantErr: "TOTP_KEY must be 32 random bytes in base64"},
+		{name: "TOTP_KEY not base64", env: map[string]string{"DATABASE_URL": owner,
+			"TOTP_KEY": "not a key"}, wantErr: "TOTP_KEY must be 32 random bytes in base64"},
 		{name: "DRAIN_WAIT without a unit", env: map[string]string{"DATABASE_URL": owner,
 			"DRAIN_WAIT": "5"}, wantErr: `DRAIN_WAIT must be a duration from 0s to 1m`},
 		{name: "DRAIN_WAIT too long", env: map[string]string{"DATABASE_URL": owner,
@@ -191,6 +205,39 @@ func TestRoleURL(t *testing.T) {
 			if got != tt.want {
 				t.Errorf("roleURL = %q, want %q", got, tt.want)
 			}
+		})
+	}
+}
+
+// TestCheckProduction refuses to serve in production with what only suits
+// development, the development TOTP key among it.
+func TestCheckProduction(t *testing.T) {
+	mail := mailSettings{PublicURL: "https://portal.example",
+		SMTP: &email.SMTPConfig{Host: "smtp.example", From: "portal@example"}}
+	key := make([]byte, 32)
+	tests := []struct {
+		name    string
+		cfg     config
+		wantErr string
+	}{
+		{"development needs nothing", config{}, ""},
+		{"production with mail and a TOTP key", config{Production: true, Mail: mail,
+			TOTPKey: key}, ""},
+		{"production without TOTP_KEY", config{Production: true, Mail: mail},
+			"production needs TOTP_KEY"},
+		{"production without SMTP", config{Production: true, TOTPKey: key,
+			Mail: mailSettings{PublicURL: "https://portal.example"}}, "set SMTP_HOST"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.cfg.checkProduction()
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Errorf("checkProduction: %v", err)
+				}
+				return
+			}
+			checkOneLine(t, err, tt.wantErr)
 		})
 	}
 }

@@ -43,13 +43,11 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, args []string,
 	if err != nil {
 		return err
 	}
-	if cfg.Production {
-		if err := cfg.Mail.checkProduction(); err != nil {
-			return err
-		}
+	if err := cfg.checkProduction(); err != nil {
+		return err
 	}
 	hcfg := handlers.Config{Production: cfg.Production, TrustedProxy: cfg.TrustedProxy,
-		Files: files, PublicURL: cfg.Mail.PublicURL}
+		Files: files, PublicURL: cfg.Mail.PublicURL, TOTPKey: cfg.TOTPKey}
 	if cfg.Mail.SMTP != nil {
 		if hcfg.Mail, err = email.NewSMTP(*cfg.Mail.SMTP); err != nil {
 			return err
@@ -59,6 +57,11 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, args []string,
 	}
 	srv := handlers.New(hcfg, store, hasher, log)
 	defer srv.Close()
+	if n, err := srv.SealStoredTOTPKeys(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		log.Info("sealed the two-factor keys stored before sealing", slog.Int("keys", n))
+	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -124,4 +127,20 @@ func waitForStore(ctx context.Context, log *slog.Logger, opts db.PoolOptions) (*
 		}
 		wait = min(2*wait, storeWaitMax)
 	}
+}
+
+// checkProduction refuses, in production, the settings that only suit development:
+// e-mail written to the log, links without https, and the development TOTP key.
+func (c config) checkProduction() error {
+	if !c.Production {
+		return nil
+	}
+	if err := c.Mail.checkProduction(); err != nil {
+		return err
+	}
+	if c.TOTPKey == nil {
+		return errors.New("production needs TOTP_KEY, the key that seals two-factor " +
+			"keys in the database: make one with `openssl rand -base64 32`")
+	}
+	return nil
 }
