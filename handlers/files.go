@@ -7,9 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -137,8 +137,7 @@ func (s *Server) listFiles(w http.ResponseWriter, r *http.Request) error {
 
 	before, err := parseFileCursor(r.URL.Query().Get("before"))
 	if err != nil {
-		return &httpError{status: http.StatusBadRequest,
-			message: "This page link is not valid.", err: err}
+		return err
 	}
 
 	area, err := s.store.LoadFilePage(ctx, ws.OrgID, before, filePageRows)
@@ -268,7 +267,8 @@ func (s *Server) filesView(r *http.Request, rows []db.ListFilesRow, paged bool,
 	list := components.FileListView{}
 	if len(rows) > filePageRows {
 		last := rows[filePageRows-1]
-		list.OlderURL = base + "?before=" + formatFileCursor(last.CreatedAt, last.ID)
+		list.OlderURL = base + "?before=" + url.QueryEscape(encodeKeyset(last.CreatedAt,
+			last.ID))
 		rows = rows[:filePageRows]
 	}
 	if paged {
@@ -333,27 +333,15 @@ func mayDeleteFile(v Viewer, uploader uuid.UUID) bool {
 
 func filesURL(slug string) string { return "/o/" + slug + "/files" }
 
-// formatFileCursor and parseFileCursor write and read the "before" parameter of
-// the list's older pages: the last row's time in microseconds and its ID.
-func formatFileCursor(at time.Time, id uuid.UUID) string {
-	return strconv.FormatInt(at.UnixMicro(), 10) + "_" + id.String()
-}
-
+// parseFileCursor reads the "before" parameter of the list's older pages (the last
+// row's time and ID, encodeKeyset's text); "" is the first page.
 func parseFileCursor(s string) (*db.FileCursor, error) {
 	if s == "" {
 		return nil, nil
 	}
-	micros, idText, ok := strings.Cut(s, "_")
-	if !ok {
-		return nil, fmt.Errorf("file cursor %q: no separator", s)
-	}
-	us, err := strconv.ParseInt(micros, 10, 64)
+	at, id, err := decodeKeyset(s)
 	if err != nil {
-		return nil, fmt.Errorf("file cursor %q: %w", s, err)
+		return nil, err
 	}
-	id, err := uuid.Parse(idText)
-	if err != nil {
-		return nil, fmt.Errorf("file cursor %q: %w", s, err)
-	}
-	return &db.FileCursor{CreatedAt: time.UnixMicro(us), ID: id}, nil
+	return &db.FileCursor{CreatedAt: at, ID: id}, nil
 }
