@@ -131,6 +131,12 @@ type PasswordReset struct {
 	CreatedAt time.Time
 }
 
+type RateCount struct {
+	Key         []byte
+	WindowStart time.Time
+	Count       int32
+}
+
 type RecoveryCode struct {
 	ID        uuid.UUID
 	OrgID     OrgID

@@ -553,6 +553,19 @@ ALTER TABLE ONLY public.password_reset FORCE ROW LEVEL SECURITY;
 
 
 --
+-- Name: rate_count; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.rate_count (
+    key bytea NOT NULL,
+    window_start timestamp with time zone NOT NULL,
+    count integer NOT NULL,
+    CONSTRAINT rate_count_count_check CHECK ((count >= 0)),
+    CONSTRAINT rate_count_key_check CHECK ((length(key) = 32))
+);
+
+
+--
 -- Name: recovery_code; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -837,6 +850,14 @@ ALTER TABLE ONLY public.password_reset
 
 
 --
+-- Name: rate_count rate_count_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rate_count
+    ADD CONSTRAINT rate_count_pkey PRIMARY KEY (key, window_start);
+
+
+--
 -- Name: recovery_code recovery_code_org_id_user_id_code_hash_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1091,6 +1112,13 @@ CREATE INDEX outbox_ref_idx ON public.outbox USING btree (org_id, ref_id, create
 --
 
 CREATE INDEX password_reset_user_idx ON public.password_reset USING btree (org_id, user_id);
+
+
+--
+-- Name: rate_count_window_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX rate_count_window_idx ON public.rate_count USING btree (window_start);
 
 
 --
@@ -1923,4 +1951,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261203130000'),
     ('20261203140000'),
     ('20261203150000'),
-    ('20261203160000');
+    ('20261203160000'),
+    ('20261203170000');

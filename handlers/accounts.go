@@ -46,13 +46,14 @@ type accountLimits struct {
 	resetByEmail, twoFactorByUser, passwordByUser *httprate.RateLimiter
 }
 
-func newAccountLimits(c AccountsConfig) accountLimits {
-	limiter := func(r Rate) *httprate.RateLimiter {
-		return httprate.NewRateLimiter(r.Count, r.Window)
+func (s *Server) newAccountLimits(c AccountsConfig) accountLimits {
+	limiter := func(name string, r Rate) *httprate.RateLimiter {
+		return httprate.NewRateLimiter(r.Count, r.Window,
+			httprate.WithLimitCounter(s.sharedCounter(name)))
 	}
-	return accountLimits{resetByEmail: limiter(c.ResetPerEmail),
-		twoFactorByUser: limiter(c.TwoFactorPerUser),
-		passwordByUser:  limiter(c.PasswordPerUser)}
+	return accountLimits{resetByEmail: limiter("password reset by e-mail", c.ResetPerEmail),
+		twoFactorByUser: limiter("second factor by user", c.TwoFactorPerUser),
+		passwordByUser:  limiter("password check by user", c.PasswordPerUser)}
 }
 
 // accountRoutes are the credential routes: the password reset, the second step of a
@@ -64,7 +65,7 @@ func (s *Server) accountRoutes() []Route {
 			withLimit(s.limitByIP("password reset", s.cfg.Accounts.ResetPerIP)),
 		rt("GET", "/password/reset", Public, s.resetPasswordPage),
 		rt("POST", "/password/reset", Public, s.resetPassword).
-			withLimit(s.limitByIP("password reset", s.cfg.Accounts.ResetPerIP)),
+			withLimit(s.limitByIP("new password", s.cfg.Accounts.ResetPerIP)),
 
 		rt("GET", "/signin/two-factor", Public, s.twoFactorPage),
 		rt("POST", "/signin/two-factor", Public, s.twoFactorSignIn).
@@ -104,13 +105,15 @@ func (s *Server) requireStaffTwoFactor(next http.Handler) http.Handler {
 	})
 }
 
-// limitByIP limits a route's requests per client address (IPv6 by its /64); what
-// passes the limit gets 429 with a plain page.
+// limitByIP limits a route's requests per client address (IPv6 by its /64), counted
+// across the portal's processes under the name what; what passes the limit gets 429
+// with a plain page.
 func (s *Server) limitByIP(what string, rate Rate) func(http.Handler) http.Handler {
 	return httprate.LimitBy(rate.Count, rate.Window,
 		func(r *http.Request) (string, error) {
 			return "ip:" + httprate.CanonicalizeIP(middleware.GetClientIP(r.Context())), nil
 		},
+		httprate.WithLimitCounter(s.sharedCounter(what+" by address")),
 		httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
 			s.log.Warn(what+" rate limited",
 				slog.String("request_id", middleware.GetReqID(r.Context())),

@@ -214,6 +214,7 @@ func (s *Server) acceptLimitByIP() func(http.Handler) http.Handler {
 		func(r *http.Request) (string, error) {
 			return "accept:" + httprate.CanonicalizeIP(middleware.GetClientIP(r.Context())), nil
 		},
+		httprate.WithLimitCounter(s.sharedCounter("invitation accept by address")),
 		httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
 			s.log.Warn("invitation accept rate limited",
 				slog.String("request_id", middleware.GetReqID(r.Context())))

@@ -136,8 +136,9 @@ func New(cfg Config, store *db.Store, hasher *password.Hasher, log *slog.Logger)
 		s.fail(w, r, fmt.Errorf("session: %w", err))
 	}
 	s.signInByEmail = httprate.NewRateLimiter(cfg.SignInPerEmail.Count,
-		cfg.SignInPerEmail.Window)
-	s.accounts = newAccountLimits(cfg.Accounts)
+		cfg.SignInPerEmail.Window,
+		httprate.WithLimitCounter(s.sharedCounter("sign-in by e-mail")))
+	s.accounts = s.newAccountLimits(cfg.Accounts)
 
 	s.mailer = cfg.Mail
 	if s.mailer == nil {
@@ -166,6 +167,8 @@ func (s *Server) Close() {
 	s.closeFiles()
 }
 
+// cleanSessions deletes expired sessions and old rate counts every
+// sessionCleanupInterval until ctx ends.
 func (s *Server) cleanSessions(ctx context.Context) {
 	defer close(s.cleanupDone)
 	tick := time.NewTicker(sessionCleanupInterval)
@@ -180,6 +183,11 @@ func (s *Server) cleanSessions(ctx context.Context) {
 				s.log.Error("clean up sessions", slog.Any("error", err))
 			} else if n > 0 {
 				s.log.Debug("expired sessions deleted", slog.Int64("count", n))
+			}
+			// The longest limit's window is an hour; a day keeps every one needed.
+			_, err = s.store.DeleteOldRateCounts(ctx, time.Now().Add(-24*time.Hour))
+			if err != nil && ctx.Err() == nil {
+				s.log.Error("clean up rate counts", slog.Any("error", err))
 			}
 		}
 	}

@@ -239,12 +239,14 @@ func (s *Server) regenerateCSRF(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// signInLimitByIP limits sign-in posts per client address (IPv6 by its /64).
+// signInLimitByIP limits sign-in posts per client address (IPv6 by its /64), counted
+// across the portal's processes.
 func (s *Server) signInLimitByIP() func(http.Handler) http.Handler {
 	return httprate.LimitBy(s.cfg.SignInPerIP.Count, s.cfg.SignInPerIP.Window,
 		func(r *http.Request) (string, error) {
 			return "ip:" + httprate.CanonicalizeIP(middleware.GetClientIP(r.Context())), nil
 		},
+		httprate.WithLimitCounter(s.sharedCounter("sign-in by address")),
 		httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
 			s.log.Warn("sign-in rate limited",
 				slog.String("request_id", middleware.GetReqID(r.Context())),
