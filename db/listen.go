@@ -20,6 +20,13 @@ func (q *Queries) Notify(ctx context.Context, channel, payload string) error {
 	return nil
 }
 
+// NotifyNow sends payload to the listeners of channel at once, outside any
+// transaction, on the app connection. Only what holds no organization's data goes this
+// way, such as the keys of ended sessions.
+func (s *Store) NotifyNow(ctx context.Context, channel, payload string) error {
+	return New(s.app).Notify(ctx, channel, payload)
+}
+
 // Listen backoff bounds: the first retry after a lost connection waits
 // listenMinBackoff, each further one twice as long, up to listenMaxBackoff.
 const (

@@ -88,8 +88,12 @@ func newEnv(t testing.TB, cfg Config, via func(dbtest.URLs) dbtest.URLs) *testEn
 	ts.Config.Handler = srv.Handler()
 	ts.StartTLS()
 	t.Cleanup(ts.Close)
-	return &testEnv{t: t, srv: srv, ts: ts, store: store, urls: urls, fix: fix,
+	env := &testEnv{t: t, srv: srv, ts: ts, store: store, urls: urls, fix: fix,
 		counter: counter, logs: logs, mailbox: mailbox}
+	// The session cache is used once the server hears other processes' sign-outs;
+	// until then every request reads its session, which round-trip counts would see.
+	waitHeard(t, env)
+	return env
 }
 
 // staffConn is a connection as portal_staff, which sees every organization: tests

@@ -111,6 +111,10 @@ type Server struct {
 	stopCleanup context.CancelFunc
 	cleanupDone chan struct{}
 	outboxDone  chan struct{}
+	// sessionCache is the sessions' store; sessionsHeard is closed when its listener
+	// for other processes' sign-outs has stopped.
+	sessionCache  *cachedStore
+	sessionsHeard chan struct{}
 }
 
 // sessionCleanupInterval is how often expired sessions are deleted.
@@ -128,8 +132,11 @@ func New(cfg Config, store *db.Store, hasher *password.Hasher, log *slog.Logger)
 	s.markdown, s.threadHub = newMarkdown(), newThreadHub(store, log)
 	// pgxstore's own cleanup goroutine cannot be stopped safely (its stop channel is
 	// made inside the goroutine), so it is off and the server cleans up itself.
-	s.sessions = newSessionManager(cfg, newCachedStore(
-		pgxstore.NewWithCleanupInterval(store.SessionPool(), 0), sessionCacheTTL, 10000))
+	s.sessionCache = newCachedStore(pgxstore.NewWithCleanupInterval(store.SessionPool(), 0),
+		sessionCacheTTL, 10000)
+	s.sessionCache.trust(false) // until the listener for other processes' sign-outs is up
+	s.sessionCache.ended = s.announceSessionEnded
+	s.sessions = newSessionManager(cfg, s.sessionCache)
 	// A session that cannot be read or saved fails like any handler: logged once, a
 	// page or fragment, 503 while the database is away (scs's own answer is plain text).
 	s.sessions.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
@@ -147,8 +154,12 @@ func New(cfg Config, store *db.Store, hasher *password.Hasher, log *slog.Logger)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stopCleanup, s.cleanupDone = cancel, make(chan struct{})
-	s.outboxDone = make(chan struct{})
+	s.outboxDone, s.sessionsHeard = make(chan struct{}), make(chan struct{})
 	go s.cleanSessions(ctx)
+	go func() {
+		defer close(s.sessionsHeard)
+		s.hearSessionsEnded(ctx)
+	}()
 	go func() {
 		defer close(s.outboxDone)
 		s.runOutbox(ctx)
@@ -164,6 +175,7 @@ func (s *Server) Close() {
 	s.stopCleanup()
 	<-s.cleanupDone
 	<-s.outboxDone
+	<-s.sessionsHeard
 	s.closeFiles()
 }
 
