@@ -95,7 +95,8 @@ func TestBrowserAccessibility(t *testing.T) {
 	watch.dismiss("status of 422") // the bad date and the refusals, on purpose
 
 	// At a phone's width no page is wider than the screen: long lines wrap or end in
-	// an ellipsis, and wide tables scroll inside their own box.
+	// an ellipsis, and wide tables scroll inside their own box. (The staff pages too,
+	// below.)
 	do(t, ctx, "narrow the window to a phone's", chromedp.EmulateViewport(375, 800))
 	for _, path := range pages {
 		checkFits(t, ctx, portal.URL+path)
@@ -106,9 +107,14 @@ func TestBrowserAccessibility(t *testing.T) {
 	do(t, ctx, "sign out", chromedp.Click(chromedp.CSS("[data-testid=sign-out]")),
 		chromedp.WaitVisible(chromedp.CSS("[data-testid=signin-form]")))
 	signInStaffWithKeyboard(t, ctx, portal.URL)
-	for _, path := range []string{"/admin", "/admin/activity", "/admin/users",
-		"/admin/organizations/acme", "/o/acme"} {
+	staffPages := []string{"/admin", "/admin/activity", "/admin/users",
+		"/admin/organizations/acme", "/o/acme"}
+	for _, path := range staffPages {
 		check(path)
+	}
+	do(t, ctx, "narrow the window to a phone's", chromedp.EmulateViewport(375, 800))
+	for _, path := range staffPages {
+		checkFits(t, ctx, portal.URL+path)
 	}
 }
 
