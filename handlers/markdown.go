@@ -14,6 +14,7 @@ import (
 	east "github.com/yuin/goldmark/extension/ast"
 	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/renderer"
+	"github.com/yuin/goldmark/renderer/html"
 	"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
 )
@@ -41,9 +42,10 @@ func newMarkdown() *markdown {
 			extension.TaskList, extension.Linkify),
 		goldmark.WithParserOptions(parser.WithASTTransformers(
 			util.Prioritized(imagesAsLinks{}, 1000))),
-		// Before the task list's own renderer (500), so this one is used.
+		// Before the task list's own renderer (500), so this one is used. A line break
+		// typed stays one, as in a chat or a comment (plain CommonMark joins the lines).
 		goldmark.WithRendererOptions(renderer.WithNodeRenderers(
-			util.Prioritized(taskBoxes{}, 100))),
+			util.Prioritized(taskBoxes{}, 100)), html.WithHardWraps()),
 	)
 	return &markdown{md: md, policy: messagePolicy()}
 }

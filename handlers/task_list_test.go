@@ -171,7 +171,9 @@ func TestTaskNotesPages(t *testing.T) {
 	notes := func(body string) []string {
 		var out []string
 		parseHTML(t, body).Find("[data-testid=task-note-body]").Each(
-			func(_ int, s *goquery.Selection) { out = append(out, s.Text()) })
+			func(_ int, s *goquery.Selection) {
+				out = append(out, strings.TrimSpace(s.Text()))
+			})
 		return out
 	}
 	page := alice.get("/o/acme/tasks/" + id.String())

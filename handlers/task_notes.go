@@ -55,17 +55,26 @@ func (s *Server) addTaskNote(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	view := components.TaskView{BasePath: base, Task: components.TaskDetail{ID: id.String()}}
-	n := taskNote(note.ID, &v.Name, note.Body, note.CreatedAt)
+	n, err := s.taskNote(note.ID, &v.Name, note.Body, note.CreatedAt)
+	if err != nil {
+		return err
+	}
 	s.renderStatus(w, r, http.StatusOK, components.TaskNoteAdded(view, n))
 	return nil
 }
 
 // taskNote is a note as the page shows it; an author who cannot be read is
 // "Someone".
-func taskNote(id uuid.UUID, author *string, body string, at time.Time) components.TaskNote {
-	n := components.TaskNote{ID: id.String(), Author: "Someone", Body: body, At: at}
+func (s *Server) taskNote(id uuid.UUID, author *string, body string, at time.Time) (
+	components.TaskNote, error) {
+	html, err := s.markdown.render(body)
+	if err != nil {
+		return components.TaskNote{}, fmt.Errorf("render note %s: %w", id, err)
+	}
+	n := components.TaskNote{ID: id.String(), Author: "Someone", Body: body, HTML: html,
+		At: at}
 	if author != nil {
 		n.Author = *author
 	}
-	return n
+	return n, nil
 }

@@ -22,8 +22,10 @@ func TestAddTaskNote(t *testing.T) {
 	}
 	doc := parseHTML(t, got.body)
 	note := doc.Find(`[hx-swap-oob="beforeend:#task-notes"] [data-testid=task-note]`)
-	if !strings.Contains(note.Text(), "Bob Brown") ||
-		note.Find("[data-testid=task-note-body]").Text() != "Called the printer.\nReady Friday." {
+	// The line break typed stays one (Markdown, with hard wraps).
+	body := note.Find("[data-testid=task-note-body]")
+	if !strings.Contains(note.Text(), "Bob Brown") || body.Find("p br").Length() != 1 ||
+		strings.TrimSpace(body.Text()) != "Called the printer.\nReady Friday." {
 		t.Errorf("note appended = %q", note.Text())
 	}
 	if body := doc.Find("#task-note-body").Text(); body != "" {

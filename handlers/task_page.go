@@ -94,7 +94,10 @@ func (s *Server) loadTask(r *http.Request, id uuid.UUID, before db.NoteCursor,
 	}
 
 	base := "/o/" + ws.Slug
-	task := taskDetail(p.Task)
+	task, err := s.taskDetail(p.Task)
+	if err != nil {
+		return components.TaskView{}, err
+	}
 	if !edit.EditOpen {
 		edit.Title, edit.Description = task.Title, task.Description
 		edit.Due = formatDue(task.Due)
@@ -113,15 +116,28 @@ func (s *Server) loadTask(r *http.Request, id uuid.UUID, before db.NoteCursor,
 		view.LatestNotesURL = taskPath(base, task.ID)
 	}
 	for _, n := range slices.Backward(notes) {
-		view.Notes = append(view.Notes, taskNote(n.ID, n.AuthorName, n.Body, n.CreatedAt))
+		note, err := s.taskNote(n.ID, n.AuthorName, n.Body, n.CreatedAt)
+		if err != nil {
+			return components.TaskView{}, err
+		}
+		view.Notes = append(view.Notes, note)
 	}
 	return view, nil
 }
 
-func taskDetail(t db.GetTaskRow) components.TaskDetail {
+// taskDetail is a task as its page shows it, the description rendered from Markdown.
+// Descriptions and notes are rendered when shown (a page holds one description and
+// up to taskNotesPageSize notes, some tens of microseconds each), where messages,
+// two hundred to a page, are rendered once when posted.
+func (s *Server) taskDetail(t db.GetTaskRow) (components.TaskDetail, error) {
+	html, err := s.markdown.render(t.Description)
+	if err != nil {
+		return components.TaskDetail{}, fmt.Errorf("render description of task %s: %w",
+			t.ID, err)
+	}
 	d := components.TaskDetail{ID: t.ID.String(), Title: t.Title,
-		Description: t.Description, Status: t.Status, Due: t.DueDate, Overdue: t.Overdue,
-		CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
+		Description: t.Description, DescriptionHTML: html, Status: t.Status,
+		Due: t.DueDate, Overdue: t.Overdue, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
 	if t.AssigneeID != nil {
 		d.AssigneeID = t.AssigneeID.String()
 	}
@@ -132,5 +148,5 @@ func taskDetail(t db.GetTaskRow) components.TaskDetail {
 	if t.CreatorName != nil {
 		d.Creator = *t.CreatorName
 	}
-	return d
+	return d, nil
 }

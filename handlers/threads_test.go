@@ -366,8 +366,14 @@ func TestMessageMarkdownIsInert(t *testing.T) {
 // run script, load something or make htmx act.
 func checkInert(t *testing.T, where string, sel *goquery.Selection) {
 	t.Helper()
-	bodies := sel.Find(`[data-testid=message-body]`).AddSelection(
-		sel.Filter(`[data-testid=message-body]`))
+	checkInertBodies(t, where, sel, "message-body")
+}
+
+// checkInertBodies is checkInert for the rendered Markdown marked data-testid=testID.
+func checkInertBodies(t *testing.T, where string, sel *goquery.Selection, testID string) {
+	t.Helper()
+	marked := `[data-testid=` + testID + `]`
+	bodies := sel.Find(marked).AddSelection(sel.Filter(marked))
 	if bodies.Length() == 0 {
 		t.Fatalf("%s: no message body", where)
 	}
