@@ -78,29 +78,29 @@ func (q *Queries) GetUserTOTP(ctx context.Context, arg GetUserTOTPParams) (GetUs
 	return i, err
 }
 
-const listUnsealedTOTPKeysGlobal = `-- name: ListUnsealedTOTPKeysGlobal :many
+const listTOTPKeysGlobal = `-- name: ListTOTPKeysGlobal :many
 SELECT org_id, user_id, secret
 FROM user_totp
-WHERE secret !~ '^v1:'
 `
 
-type ListUnsealedTOTPKeysGlobalRow struct {
+type ListTOTPKeysGlobalRow struct {
 	OrgID  OrgID
 	UserID uuid.UUID
 	Secret string
 }
 
-// ListUnsealedTOTPKeysGlobal returns the TOTP keys of every organization still stored
-// in base32, from before keys were sealed: on the staff connection, at start.
-func (q *Queries) ListUnsealedTOTPKeysGlobal(ctx context.Context) ([]ListUnsealedTOTPKeysGlobalRow, error) {
-	rows, err := q.db.Query(ctx, listUnsealedTOTPKeysGlobal)
+// ListTOTPKeysGlobal returns the stored TOTP keys of every organization, for the pass
+// at start that seals those stored in base32 and seals again those sealed under an
+// older TOTP_KEY: on the staff connection.
+func (q *Queries) ListTOTPKeysGlobal(ctx context.Context) ([]ListTOTPKeysGlobalRow, error) {
+	rows, err := q.db.Query(ctx, listTOTPKeysGlobal)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	items := []ListUnsealedTOTPKeysGlobalRow{}
+	items := []ListTOTPKeysGlobalRow{}
 	for rows.Next() {
-		var i ListUnsealedTOTPKeysGlobalRow
+		var i ListTOTPKeysGlobalRow
 		if err := rows.Scan(&i.OrgID, &i.UserID, &i.Secret); err != nil {
 			return nil, err
 		}
@@ -122,17 +122,17 @@ type SealTOTPKeyGlobalParams struct {
 	Sealed string
 	OrgID  OrgID
 	UserID uuid.UUID
-	Plain  string
+	Stored string
 }
 
-// SealTOTPKeyGlobal replaces a base32 key with its sealed form, if it is still the
-// one read (on the staff connection).
+// SealTOTPKeyGlobal replaces a stored key with its form sealed under the current
+// TOTP_KEY, if it is still the one read (on the staff connection).
 func (q *Queries) SealTOTPKeyGlobal(ctx context.Context, arg SealTOTPKeyGlobalParams) (int64, error) {
 	result, err := q.db.Exec(ctx, sealTOTPKeyGlobal,
 		arg.Sealed,
 		arg.OrgID,
 		arg.UserID,
-		arg.Plain,
+		arg.Stored,
 	)
 	if err != nil {
 		return 0, err

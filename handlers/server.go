@@ -52,8 +52,10 @@ type Config struct {
 	// default. Tests move it on to see what expires.
 	Clock func() time.Time
 	// TOTPKey is the 32-byte key that seals the users' TOTP keys in the database
-	// (TOTP_KEY); a development key written in the code when empty.
-	TOTPKey []byte
+	// (TOTP_KEY); a development key written in the code when empty. TOTPOldKeys open
+	// what earlier keys sealed, which the pass at start seals again under TOTPKey.
+	TOTPKey     []byte
+	TOTPOldKeys [][]byte
 }
 
 // Rate is a number of requests allowed within a sliding window.
@@ -125,7 +127,7 @@ func New(cfg Config, store *db.Store, hasher *password.Hasher, log *slog.Logger)
 	cfg.setDefaults()
 	s := &Server{cfg: cfg, store: store, hasher: hasher, log: log}
 	var err error
-	if s.totp, err = newTOTPSealer(cfg.TOTPKey); err != nil {
+	if s.totp, err = newTOTPSealer(cfg.TOTPKey, cfg.TOTPOldKeys...); err != nil {
 		panic(err) // cmd/portal checks TOTP_KEY's length when it reads the settings
 	}
 	s.files, s.closeFiles = openFileStorage(cfg.Files.Storage)

@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 
 	"github.com/google/uuid"
@@ -27,10 +28,31 @@ var developmentTOTPKey = sha256.Sum256([]byte("JusB Portal development TOTP key"
 // totpSealer keeps the users' TOTP keys encrypted in the database, with AES-256-GCM
 // under a key that lives outside it (TOTP_KEY): a copy of the database, a backup
 // included, does not hand out second factors. The user's ID is the additional data,
-// so a sealed key moved to another user's row does not open.
-type totpSealer struct{ aead cipher.AEAD }
+// so a sealed key moved to another user's row does not open. Older keys (TOTP_OLD_KEYS)
+// still open what they sealed, until the pass at start has sealed it again under the
+// current one: that is how TOTP_KEY changes.
+type totpSealer struct {
+	aead cipher.AEAD
+	old  []cipher.AEAD
+}
 
-func newTOTPSealer(key []byte) (*totpSealer, error) {
+func newTOTPSealer(key []byte, old ...[]byte) (*totpSealer, error) {
+	aead, err := newTOTPAEAD(key)
+	if err != nil {
+		return nil, err
+	}
+	s := &totpSealer{aead: aead}
+	for i, k := range old {
+		a, err := newTOTPAEAD(k)
+		if err != nil {
+			return nil, fmt.Errorf("old key %d: %w", i+1, err)
+		}
+		s.old = append(s.old, a)
+	}
+	return s, nil
+}
+
+func newTOTPAEAD(key []byte) (cipher.AEAD, error) {
 	if len(key) != 32 {
 		return nil, fmt.Errorf("TOTP key: %d bytes, want 32", len(key))
 	}
@@ -42,7 +64,7 @@ func newTOTPSealer(key []byte) (*totpSealer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("TOTP key: %w", err)
 	}
-	return &totpSealer{aead: aead}, nil
+	return aead, nil
 }
 
 // seal returns secret encrypted for user's row, with a fresh random nonce.
@@ -61,37 +83,57 @@ var errTOTPKeyUnreadable = errors.New("TOTP key does not open: is TOTP_KEY the o
 // open returns the base32 key that stored holds for user. A key stored before sealing
 // comes back as it is.
 func (s *totpSealer) open(user uuid.UUID, stored string) (string, error) {
+	secret, _, err := s.openAny(user, stored)
+	return secret, err
+}
+
+// openAny is open that also tells whether stored should be sealed again: it is in
+// base32, or it opened only under an older key.
+func (s *totpSealer) openAny(user uuid.UUID, stored string) (secret string, reseal bool,
+	err error) {
 	rest, sealed := strings.CutPrefix(stored, sealedPrefix)
 	if !sealed {
-		return stored, nil
+		return stored, true, nil
 	}
 	box, err := base64.StdEncoding.DecodeString(rest)
 	n := s.aead.NonceSize()
 	if err != nil || len(box) < n {
-		return "", errTOTPKeyUnreadable
+		return "", false, errTOTPKeyUnreadable
 	}
-	secret, err := s.aead.Open(nil, box[:n], box[n:], user[:])
-	if err != nil {
-		return "", errTOTPKeyUnreadable
+	for i, aead := range append([]cipher.AEAD{s.aead}, s.old...) {
+		if plain, err := aead.Open(nil, box[:n], box[n:], user[:]); err == nil {
+			return string(plain), i > 0, nil
+		}
 	}
-	return string(secret), nil
+	return "", false, errTOTPKeyUnreadable
 }
 
-// SealStoredTOTPKeys seals the TOTP keys stored before keys were sealed, on the staff
-// connection, and returns how many it sealed. `portal serve` calls it at start; each
-// key is replaced only if it is still the one read, so two servers starting at once
-// seal each key once.
+// SealStoredTOTPKeys seals under the current TOTP_KEY the TOTP keys stored before keys
+// were sealed and those sealed under an older key, on the staff connection, and returns
+// how many it sealed. `portal serve` calls it at start; each key is replaced only if
+// it is still the one read, so two servers starting at once seal each key once. A key
+// that no key opens is left as it is and logged: its user cannot use it until TOTP_KEY
+// or TOTP_OLD_KEYS holds the key it was sealed with.
 func (s *Server) SealStoredTOTPKeys(ctx context.Context) (int, error) {
 	sealed := 0
 	err := s.store.Staff(ctx, func(q *db.Queries) error {
-		plain, err := q.ListUnsealedTOTPKeysGlobal(ctx)
+		keys, err := q.ListTOTPKeysGlobal(ctx)
 		if err != nil {
 			return err
 		}
-		for _, k := range plain {
+		for _, k := range keys {
+			secret, reseal, err := s.totp.openAny(k.UserID, k.Secret)
+			if err != nil {
+				s.log.Error("TOTP key not sealed again", slog.String("user_id",
+					k.UserID.String()), slog.Any("error", err))
+				continue
+			}
+			if !reseal {
+				continue
+			}
 			n, err := q.SealTOTPKeyGlobal(ctx, db.SealTOTPKeyGlobalParams{
-				Sealed: s.totp.seal(k.UserID, k.Secret), OrgID: k.OrgID, UserID: k.UserID,
-				Plain: k.Secret})
+				Sealed: s.totp.seal(k.UserID, secret), OrgID: k.OrgID, UserID: k.UserID,
+				Stored: k.Secret})
 			if err != nil {
 				return err
 			}

@@ -46,6 +46,19 @@ func TestTOTPSealer(t *testing.T) {
 			}
 		})
 	}
+	// After a change of TOTP_KEY the old key still opens what it sealed, and says so.
+	rotated, err := newTOTPSealer(bytes.Repeat([]byte{9}, 32), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, reseal, err := rotated.openAny(alice, sealed); err != nil || got != secret ||
+		!reseal {
+		t.Errorf("under the new key with the old one kept: %q, reseal %v, %v", got,
+			reseal, err)
+	}
+	if _, reseal, _ := rotated.openAny(alice, rotated.seal(alice, secret)); reseal {
+		t.Error("a key sealed under the current key is to be sealed again")
+	}
 	if again := sealer.seal(alice, secret); again == sealed {
 		t.Error("two seals of the same key are alike: the nonce is not fresh")
 	}
@@ -79,5 +92,20 @@ func TestSealStoredTOTPKeys(t *testing.T) {
 	c.signIn("admin@jusb.example", testPassword)
 	if got := c.passTwoFactor("admin@jusb.example"); got.StatusCode != 303 {
 		t.Errorf("second factor with the sealed key: %d, want 303", got.StatusCode)
+	}
+
+	// TOTP_KEY changes: a process with the new key and the old one seals it again, and
+	// then the new key alone opens it.
+	newKey := bytes.Repeat([]byte{5}, 32)
+	moving := env.secondProcess(t, Config{TOTPKey: newKey,
+		TOTPOldKeys: [][]byte{developmentTOTPKey[:]}})
+	if n, err := moving.srv.SealStoredTOTPKeys(ctx); err != nil || n != 1 {
+		t.Fatalf("sealed again under the new key: %d (%v), want 1", n, err)
+	}
+	moved := env.secondProcess(t, Config{TOTPKey: newKey})
+	c = moved.client()
+	c.signIn("admin@jusb.example", testPassword)
+	if got := c.passTwoFactor("admin@jusb.example"); got.StatusCode != 303 {
+		t.Errorf("second factor under the new key alone: %d, want 303", got.StatusCode)
 	}
 }

@@ -21,16 +21,16 @@ WHERE org_id = @org_id AND user_id = @user_id
 DELETE FROM user_totp
 WHERE org_id = @org_id AND user_id = @user_id;
 
--- name: ListUnsealedTOTPKeysGlobal :many
--- ListUnsealedTOTPKeysGlobal returns the TOTP keys of every organization still stored
--- in base32, from before keys were sealed: on the staff connection, at start.
+-- name: ListTOTPKeysGlobal :many
+-- ListTOTPKeysGlobal returns the stored TOTP keys of every organization, for the pass
+-- at start that seals those stored in base32 and seals again those sealed under an
+-- older TOTP_KEY: on the staff connection.
 SELECT org_id, user_id, secret
-FROM user_totp
-WHERE secret !~ '^v1:';
+FROM user_totp;
 
 -- name: SealTOTPKeyGlobal :execrows
--- SealTOTPKeyGlobal replaces a base32 key with its sealed form, if it is still the
--- one read (on the staff connection).
+-- SealTOTPKeyGlobal replaces a stored key with its form sealed under the current
+-- TOTP_KEY, if it is still the one read (on the staff connection).
 UPDATE user_totp
 SET secret = @sealed
-WHERE org_id = @org_id AND user_id = @user_id AND secret = @plain;
+WHERE org_id = @org_id AND user_id = @user_id AND secret = @stored;

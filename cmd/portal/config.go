@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/joho/godotenv"
@@ -29,8 +30,10 @@ type config struct {
 	// that a load balancer takes it out of rotation before it stops taking connections.
 	DrainWait time.Duration
 	// TOTPKey seals the users' TOTP keys in the database (TOTP_KEY, 32 bytes in
-	// base64); nil uses the development key, which production refuses.
-	TOTPKey []byte
+	// base64); nil uses the development key, which production refuses. TOTPOldKeys
+	// (TOTP_OLD_KEYS, comma-separated) open what earlier keys sealed.
+	TOTPKey     []byte
+	TOTPOldKeys [][]byte
 	// Files holds the file storage and upload settings (cmd/portal/files.go).
 	Files filesSettings
 	// Mail holds PUBLIC_URL and the SMTP settings (cmd/portal/mail.go).
@@ -78,11 +81,19 @@ func loadConfig() (config, error) {
 	}
 
 	if v := os.Getenv("TOTP_KEY"); v != "" {
-		c.TOTPKey, err = base64.StdEncoding.DecodeString(v)
-		if err != nil || len(c.TOTPKey) != 32 {
-			return c, errors.New("TOTP_KEY must be 32 random bytes in base64 (44 " +
-				"characters): make one with `openssl rand -base64 32`")
+		if c.TOTPKey, err = totpKey(v); err != nil {
+			return c, fmt.Errorf("TOTP_KEY %w", err)
 		}
+	}
+	for v := range strings.SplitSeq(os.Getenv("TOTP_OLD_KEYS"), ",") {
+		if v = strings.TrimSpace(v); v == "" {
+			continue
+		}
+		k, err := totpKey(v)
+		if err != nil {
+			return c, fmt.Errorf("each of TOTP_OLD_KEYS %w", err)
+		}
+		c.TOTPOldKeys = append(c.TOTPOldKeys, k)
 	}
 
 	if c.Files, err = loadFilesSettings(); err != nil {
@@ -135,4 +146,14 @@ func getbool(name string) (bool, error) {
 		return false, fmt.Errorf("%s must be true or false, not %q", name, v)
 	}
 	return b, nil
+}
+
+// totpKey decodes a TOTP key setting: 32 bytes in base64.
+func totpKey(v string) ([]byte, error) {
+	k, err := base64.StdEncoding.DecodeString(v)
+	if err != nil || len(k) != 32 {
+		return nil, errors.New("must be 32 random bytes in base64 (44 characters): " +
+			"make one with `openssl rand -base64 32`")
+	}
+	return k, nil
 }

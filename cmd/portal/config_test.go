@@ -76,6 +76,17 @@ func TestLoadConfig(t *testing.T) {
 		{name: "TOTP_KEY too short", env: map[string]string{"DATABASE_URL": owner,
 			"TOTP_KEY": base64.StdEncoding.EncodeToString(make([]byte, 16))},
 			wantErr: "TOTP_KEY must be 32 random bytes in base64"},
+		{name: "TOTP_OLD_KEYS", env: map[string]string{"DATABASE_URL": owner,
+			"TOTP_OLD_KEYS": base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{2}, 32)) +
+				", " + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{3}, 32))},
+			want: func() config {
+				c := base
+				c.TOTPOldKeys = [][]byte{bytes.Repeat([]byte{2}, 32),
+					bytes.Repeat([]byte{3}, 32)}
+				return c
+			}()},
+		{name: "TOTP_OLD_KEYS with a bad one", env: map[string]string{"DATABASE_URL": owner,
+			"TOTP_OLD_KEYS": "short"}, wantErr: "each of TOTP_OLD_KEYS must be 32 random bytes"},
 		{name: "TOTP_KEY not base64", env: map[string]string{"DATABASE_URL": owner,
 			"TOTP_KEY": "not a key"}, wantErr: "TOTP_KEY must be 32 random bytes in base64"},
 		{name: "DRAIN_WAIT without a unit", env: map[string]string{"DATABASE_URL": owner,

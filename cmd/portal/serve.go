@@ -47,7 +47,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, args []string,
 		return err
 	}
 	hcfg := handlers.Config{Production: cfg.Production, TrustedProxy: cfg.TrustedProxy,
-		Files: files, PublicURL: cfg.Mail.PublicURL, TOTPKey: cfg.TOTPKey}
+		Files: files, PublicURL: cfg.Mail.PublicURL, TOTPKey: cfg.TOTPKey,
+		TOTPOldKeys: cfg.TOTPOldKeys}
 	if cfg.Mail.SMTP != nil {
 		if hcfg.Mail, err = email.NewSMTP(*cfg.Mail.SMTP); err != nil {
 			return err
