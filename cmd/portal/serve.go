@@ -28,6 +28,11 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, args []string,
 		return err
 	}
 
+	// Settings first: a production server without them would otherwise wait for its
+	// database before saying what is missing.
+	if err := cfg.checkProduction(); err != nil {
+		return err
+	}
 	store, err := waitForStore(ctx, log, db.PoolOptions{AppURL: cfg.AppURL,
 		StaffURL: cfg.StaffURL})
 	if err != nil {
@@ -41,9 +46,6 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, args []string,
 	}
 	files, err := cfg.Files.handlersConfig()
 	if err != nil {
-		return err
-	}
-	if err := cfg.checkProduction(); err != nil {
 		return err
 	}
 	hcfg := handlers.Config{Production: cfg.Production, TrustedProxy: cfg.TrustedProxy,
@@ -61,7 +63,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, args []string,
 	if n, err := srv.SealStoredTOTPKeys(ctx); err != nil {
 		return err
 	} else if n > 0 {
-		log.Info("sealed the two-factor keys stored before sealing", slog.Int("keys", n))
+		log.Info("two-factor keys sealed under the current TOTP_KEY", slog.Int("keys", n))
 	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
