@@ -9,18 +9,52 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/jusb/portal/components"
 	"github.com/jusb/portal/db"
 )
 
+// BenchmarkThreadPage serves a thread of 200 messages, stored as posting stores them:
+// with their rendered HTML beside the Markdown.
 func BenchmarkThreadPage(b *testing.B) {
 	env := newBenchEnv(b)
 	thread := addThread(b, env, env.fix.Acme.ID.String(), env.fix.Alice.ID, "Long", 200)
+	storeRendered(b, env, thread)
 	c := env.signedIn("bob@acme.example")
 	url := env.ts.URL + "/o/acme/threads/" + thread.String()
 	c.get("/o/acme/threads/" + thread.String()) // marks it read
 	benchParallelGets(b, c.http, url)
+}
+
+// storeRendered renders the thread's messages and stores their HTML and excerpt, as a
+// post does (addThread leaves them out, so that the page renders them when shown).
+func storeRendered(b *testing.B, env *testEnv, thread uuid.UUID) {
+	b.Helper()
+	conn := env.staffConn()
+	ctx := context.Background()
+	rows, err := conn.Query(ctx, `SELECT id, body FROM message WHERE thread_id = $1`, thread)
+	if err != nil {
+		b.Fatal(err)
+	}
+	type message struct {
+		ID   uuid.UUID
+		Body string
+	}
+	messages, err := pgx.CollectRows(rows, pgx.RowToStructByPos[message])
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, m := range messages {
+		html, excerpt, err := RenderMessage(m.Body)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := conn.Exec(ctx, `UPDATE message SET body_html = $2, excerpt = $3
+			WHERE id = $1`, m.ID, html, excerpt); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
 
 // BenchmarkThreadHello is BenchmarkThreadPage's baseline: a handler that writes a few
