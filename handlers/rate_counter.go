@@ -67,6 +67,7 @@ func (c *rateCounter) Get(key string, current, previous time.Time) (int, int, er
 	return cur, prev, nil
 }
 
+// key is what rate_count stores for key: the SHA-256 of the limit's name and the key.
 func (c *rateCounter) key(key string) []byte {
 	sum := sha256.Sum256([]byte(c.name + "\x00" + key))
 	return sum[:]

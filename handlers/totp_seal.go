@@ -36,6 +36,7 @@ type totpSealer struct {
 	old  []cipher.AEAD
 }
 
+// newTOTPSealer seals under key and opens under key and each of old.
 func newTOTPSealer(key []byte, old ...[]byte) (*totpSealer, error) {
 	aead, err := newTOTPAEAD(key)
 	if err != nil {
@@ -52,6 +53,7 @@ func newTOTPSealer(key []byte, old ...[]byte) (*totpSealer, error) {
 	return s, nil
 }
 
+// newTOTPAEAD is AES-256-GCM under a 32-byte key.
 func newTOTPAEAD(key []byte) (cipher.AEAD, error) {
 	if len(key) != 32 {
 		return nil, fmt.Errorf("TOTP key: %d bytes, want 32", len(key))

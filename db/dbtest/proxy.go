@@ -38,6 +38,7 @@ func StartProxy(t testing.TB, target string) *Proxy {
 	return p
 }
 
+// serve accepts connections until the listener closes.
 func (p *Proxy) serve() {
 	for {
 		client, err := p.ln.Accept()
