@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/microcosm-cc/bluemonday"
@@ -52,11 +53,26 @@ func newMarkdown() *markdown {
 
 // render returns the sanitized HTML of src.
 func (m *markdown) render(src string) (string, error) {
+	r, err := m.message(src)
+	return r.HTML, err
+}
+
+// renderedMessage is a message body as the portal stores it beside its Markdown: the
+// sanitized HTML, and the one-line excerpt the thread list shows.
+type renderedMessage struct {
+	HTML, Excerpt string
+}
+
+// message renders src and makes its excerpt, from one parse.
+func (m *markdown) message(src string) (renderedMessage, error) {
+	source := []byte(src)
+	doc := m.md.Parser().Parse(text.NewReader(source))
 	var buf bytes.Buffer
-	if err := m.md.Convert([]byte(src), &buf); err != nil {
-		return "", fmt.Errorf("render markdown: %w", err)
+	if err := m.md.Renderer().Render(&buf, source, doc); err != nil {
+		return renderedMessage{}, fmt.Errorf("render markdown: %w", err)
 	}
-	return m.policy.SanitizeReader(&buf).String(), nil
+	return renderedMessage{HTML: m.policy.SanitizeReader(&buf).String(),
+		Excerpt: shorten(plainText(doc, source))}, nil
 }
 
 var (
@@ -128,13 +144,15 @@ func (taskBoxes) RegisterFuncs(r renderer.NodeRendererFuncRegisterer) {
 	})
 }
 
+// seedMarkdown is the renderer of RenderMessage, built once.
+var seedMarkdown = sync.OnceValue(newMarkdown)
+
 // RenderMessage renders a message's Markdown body, and makes its excerpt, as the
 // portal stores them beside the source, for commands that add messages themselves
 // (the demo data).
 func RenderMessage(body string) (html, excerpt string, err error) {
-	m := newMarkdown()
-	html, err = m.render(body)
-	return html, m.excerpt(body), err
+	r, err := seedMarkdown().message(body)
+	return r.HTML, r.Excerpt, err
 }
 
 // excerptChars is the length of a message's excerpt in the thread list.
@@ -143,20 +161,23 @@ const excerptChars = 140
 // excerpt shortens a message's Markdown source to one line of its text for the thread
 // list: "**Budget** for _2027_" reads "Budget for 2027".
 func (m *markdown) excerpt(body string) string {
-	one := m.plainText(body)
+	source := []byte(body)
+	return shorten(plainText(m.md.Parser().Parse(text.NewReader(source)), source))
+}
+
+// shorten cuts one line of text to excerptChars, with an ellipsis when it was longer.
+func shorten(one string) string {
 	if utf8.RuneCountInString(one) <= excerptChars {
 		return one
 	}
 	return string([]rune(one)[:excerptChars-1]) + "…"
 }
 
-// plainText returns the words of the Markdown src without its markup, on one line:
-// what a one-line excerpt of a message shows. Raw HTML's tags and blocks are left out,
-// as the rendered message leaves them out, and struck-out text, which the author took
-// back; code keeps its text.
-func (m *markdown) plainText(src string) string {
-	source := []byte(src)
-	doc := m.md.Parser().Parse(text.NewReader(source))
+// plainText returns the words of the parsed Markdown doc of source without its
+// markup, on one line: what a one-line excerpt of a message shows. Raw HTML's tags and
+// blocks are left out, as the rendered message leaves them out, and struck-out text,
+// which the author took back; code keeps its text.
+func plainText(doc ast.Node, source []byte) string {
 	var b strings.Builder
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {

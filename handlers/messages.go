@@ -53,13 +53,13 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) error {
 		s.discardAll(ctx, in.files)
 		return s.refuseMessage(w, r, threadID, form, err)
 	}
-	html, err := s.markdown.render(in.body)
+	rendered, err := s.markdown.message(in.body)
 	if err != nil {
 		s.discardAll(ctx, in.files)
 		return err
 	}
 
-	msg, err := s.storeMessage(ctx, ws.OrgID, v.ID, threadID, in, html)
+	msg, err := s.storeMessage(ctx, ws.OrgID, v.ID, threadID, in, rendered)
 	if err != nil {
 		s.discardAll(ctx, in.files)
 		if refusal := s.quotaRefusal(err); refusal != nil {
@@ -176,14 +176,14 @@ var errMessageTooLong = &httpError{status: http.StatusUnprocessableEntity,
 // entries in one transaction, which also announces the message to the live streams
 // when it commits. It returns the message as the thread shows it.
 func (s *Server) storeMessage(ctx context.Context, org db.OrgID, author, thread uuid.UUID,
-	in messagePost, html string) (db.ThreadMessage, error) {
-	m := db.ThreadMessage{AuthorID: author, Body: in.body, BodyHTML: html}
+	in messagePost, rendered renderedMessage) (db.ThreadMessage, error) {
+	m := db.ThreadMessage{AuthorID: author, Body: in.body, BodyHTML: rendered.HTML}
 	err := s.store.InOrg(ctx, org, func(q *db.Queries) error {
 		title, err := q.TouchThread(ctx, db.TouchThreadParams{OrgID: org, ID: thread})
 		if err != nil {
 			return fmt.Errorf("touch thread: %w", err)
 		}
-		msg, err := s.insertMessage(ctx, q, org, author, thread, title, in.body, html)
+		msg, err := insertMessage(ctx, q, org, author, thread, title, in.body, rendered)
 		if err != nil {
 			return err
 		}
@@ -262,10 +262,11 @@ func (s *Server) renderMessageErrors(w http.ResponseWriter, r *http.Request, sta
 
 // insertMessage stores a message and its activity entry in q's transaction. title is
 // the thread's, for the activity log.
-func (s *Server) insertMessage(ctx context.Context, q *db.Queries, org db.OrgID, author,
-	thread uuid.UUID, title, body, html string) (db.CreateMessageRow, error) {
+func insertMessage(ctx context.Context, q *db.Queries, org db.OrgID, author,
+	thread uuid.UUID, title, body string, rendered renderedMessage) (db.CreateMessageRow,
+	error) {
 	msg, err := q.CreateMessage(ctx, db.CreateMessageParams{OrgID: org, ThreadID: thread,
-		AuthorID: author, Body: body, BodyHtml: html, Excerpt: s.markdown.excerpt(body)})
+		AuthorID: author, Body: body, BodyHtml: rendered.HTML, Excerpt: rendered.Excerpt})
 	if err != nil {
 		return db.CreateMessageRow{}, fmt.Errorf("create message: %w", err)
 	}

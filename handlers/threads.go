@@ -93,7 +93,7 @@ func (s *Server) createThread(w http.ResponseWriter, r *http.Request) error {
 	if form.TitleError != "" || form.BodyError != "" {
 		return s.renderNewThreadErrors(w, r, form)
 	}
-	html, err := s.markdown.render(form.Body)
+	rendered, err := s.markdown.message(form.Body)
 	if err != nil {
 		return err
 	}
@@ -106,8 +106,8 @@ func (s *Server) createThread(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return fmt.Errorf("create thread: %w", err)
 		}
-		if _, err := s.insertMessage(ctx, q, ws.OrgID, v.ID, thread.ID, thread.Title,
-			form.Body, html); err != nil {
+		if _, err := insertMessage(ctx, q, ws.OrgID, v.ID, thread.ID, thread.Title,
+			form.Body, rendered); err != nil {
 			return err
 		}
 		return recordActivity(ctx, q, ws.OrgID, v.ID, change{Action: "thread.created",
@@ -122,7 +122,7 @@ func (s *Server) createThread(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	row := components.ThreadRow{URL: threadURL(ws.Slug, thread.ID), Title: thread.Title,
-		Author: v.Name, Excerpt: s.markdown.excerpt(form.Body), At: thread.LastMessageAt}
+		Author: v.Name, Excerpt: rendered.Excerpt, At: thread.LastMessageAt}
 	s.renderStatus(w, r, http.StatusOK, components.ThreadCreated(
 		components.NewThreadForm{Action: form.Action, Started: thread.Title}, row))
 	return nil
