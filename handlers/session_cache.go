@@ -13,7 +13,7 @@ import (
 // cachedStore keeps recently read sessions in memory in front of the PostgreSQL store,
 // so that most requests read no session row. A session ended here is evicted at once
 // and announced (ended); a session ended by another portal process is evicted when its
-// announcement arrives (forget), and at the latest after ttl. While the announcements
+// announcement arrives (evict), and at the latest after ttl. While the announcements
 // may be missed (the server's listener is not connected: untrusted), the cache is not
 // used at all. The user row (active, role, session version) is read from the database
 // on every request anyway, so a deactivated user is refused at once.
@@ -86,9 +86,6 @@ func (c *cachedStore) Delete(token string) error {
 	return nil
 }
 
-// forget evicts a session that another process deleted.
-func (c *cachedStore) forget(token string) { c.evict(token) }
-
 // trust says whether deletions elsewhere are heard. Any change empties the cache:
 // what it held may have been deleted unheard.
 func (c *cachedStore) trust(heard bool) {
@@ -145,7 +142,7 @@ func (s *Server) announceSessionEnded(token string) {
 // hearSessionsEnded evicts the sessions that other processes deleted, until ctx ends.
 // While its connection is down the cache is not used (trust).
 func (s *Server) hearSessionsEnded(ctx context.Context) {
-	err := s.store.Listen(ctx, sessionEndedChannel, s.sessionCache.forget,
+	err := s.store.Listen(ctx, sessionEndedChannel, s.sessionCache.evict,
 		func(listening bool, err error) {
 			s.sessionCache.trust(listening)
 			if !listening {
