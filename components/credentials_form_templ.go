@@ -576,29 +576,27 @@ func newPasswordFields(errs FieldErrors, withCurrent bool) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
+		first := errs.First("current_password", "new_password", "confirm_password")
 		if withCurrent {
 			templ_7745c5c3_Err = secretField("current_password", "Current password", "current-password", errs,
-				fieldOpts{Focus: errs.First(passwordFieldOrder...) == "current_password"}).Render(ctx, templ_7745c5c3_Buffer)
+				fieldOpts{Focus: first == "current_password"}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 		}
 		templ_7745c5c3_Err = secretField("new_password", "New password", "new-password", errs,
-			fieldOpts{Focus: errs.First(passwordFieldOrder...) == "new_password"}).Render(ctx, templ_7745c5c3_Buffer)
+			fieldOpts{Focus: first == "new_password"}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		templ_7745c5c3_Err = secretField("confirm_password", "New password again", "new-password", errs,
-			fieldOpts{Focus: errs.First(passwordFieldOrder...) == "confirm_password"}).Render(ctx, templ_7745c5c3_Buffer)
+			fieldOpts{Focus: first == "confirm_password"}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		return nil
 	})
 }
-
-// passwordFieldOrder is the order of newPasswordFields on the page.
-var passwordFieldOrder = []string{"current_password", "new_password", "confirm_password"}
 
 // inputClass is the look of a text or password input on the credential pages.
 const inputClass = "mt-1 block w-full rounded border border-slate-300 px-3 py-2 " +
@@ -628,7 +626,7 @@ func submitButton(label string) templ.Component {
 		var templ_7745c5c3_Var29 string
 		templ_7745c5c3_Var29, templ_7745c5c3_Err = templ.JoinStringErrs(label)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `components/credentials_form.templ`, Line: 133, Col: 215}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `components/credentials_form.templ`, Line: 131, Col: 215}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var29))
 		if templ_7745c5c3_Err != nil {
@@ -666,7 +664,7 @@ func csrfField() templ.Component {
 		var templ_7745c5c3_Var31 string
 		templ_7745c5c3_Var31, templ_7745c5c3_Err = templruntime.NewAttributeExpression(csrfToken(ctx)).Resolve(ctx)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `components/credentials_form.templ`, Line: 137, Col: 62}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `components/credentials_form.templ`, Line: 135, Col: 62}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var31)
 		if templ_7745c5c3_Err != nil {
