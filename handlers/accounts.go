@@ -105,23 +105,30 @@ func (s *Server) requireStaffTwoFactor(next http.Handler) http.Handler {
 	})
 }
 
-// limitByIP limits a route's requests per client address (IPv6 by its /64), counted
-// across the portal's processes under the name what; what passes the limit gets 429
-// with a plain page.
+// limitByIP limits a route's requests per client address (limitPerAddress); what
+// passes the limit gets 429 with a plain page.
 func (s *Server) limitByIP(what string, rate Rate) func(http.Handler) http.Handler {
+	return s.limitPerAddress(what, rate, func(w http.ResponseWriter, r *http.Request) {
+		s.log.Warn(what+" rate limited",
+			slog.String("request_id", middleware.GetReqID(r.Context())),
+			slog.String("scope", "ip"),
+			slog.String("client_ip", middleware.GetClientIP(r.Context())))
+		s.renderError(w, r, http.StatusTooManyRequests,
+			"Too many attempts from your network. Wait a few minutes and try again.")
+	})
+}
+
+// limitPerAddress limits a route's requests per client address (IPv6 by its /64),
+// counted across the portal's processes as the limit called name; refuse answers a
+// request past it.
+func (s *Server) limitPerAddress(name string, rate Rate,
+	refuse http.HandlerFunc) func(http.Handler) http.Handler {
 	return httprate.LimitBy(rate.Count, rate.Window,
 		func(r *http.Request) (string, error) {
-			return "ip:" + httprate.CanonicalizeIP(middleware.GetClientIP(r.Context())), nil
+			return httprate.CanonicalizeIP(middleware.GetClientIP(r.Context())), nil
 		},
-		httprate.WithLimitCounter(s.sharedCounter(what+" by address")),
-		httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
-			s.log.Warn(what+" rate limited",
-				slog.String("request_id", middleware.GetReqID(r.Context())),
-				slog.String("scope", "ip"),
-				slog.String("client_ip", middleware.GetClientIP(r.Context())))
-			s.renderError(w, r, http.StatusTooManyRequests,
-				"Too many attempts from your network. Wait a few minutes and try again.")
-		}))
+		httprate.WithLimitCounter(s.sharedCounter(name+" by address")),
+		httprate.WithLimitHandler(refuse))
 }
 
 // securityEvent is one security-relevant event: it goes to the structured log and,

@@ -10,7 +10,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5/middleware"
-	"github.com/go-chi/httprate"
 
 	"github.com/jusb/portal/components"
 	"github.com/jusb/portal/db"
@@ -210,15 +209,11 @@ func (s *Server) renderInvitationUnusable(w http.ResponseWriter, r *http.Request
 // acceptLimitByIP limits accept posts per client address (IPv6 by its /64), as
 // sign-in posts are: each one hashes a password.
 func (s *Server) acceptLimitByIP() func(http.Handler) http.Handler {
-	return httprate.LimitBy(s.cfg.SignInPerIP.Count, s.cfg.SignInPerIP.Window,
-		func(r *http.Request) (string, error) {
-			return "accept:" + httprate.CanonicalizeIP(middleware.GetClientIP(r.Context())), nil
-		},
-		httprate.WithLimitCounter(s.sharedCounter("invitation accept by address")),
-		httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
+	return s.limitPerAddress("invitation accept", s.cfg.SignInPerIP,
+		func(w http.ResponseWriter, r *http.Request) {
 			s.log.Warn("invitation accept rate limited",
 				slog.String("request_id", middleware.GetReqID(r.Context())))
 			s.renderError(w, r, http.StatusTooManyRequests,
 				"Too many attempts from your network. Wait a minute and try again.")
-		}))
+		})
 }

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/go-chi/chi/v5/middleware"
-	"github.com/go-chi/httprate"
 	"github.com/justinas/nosurf"
 
 	"github.com/jusb/portal/components"
@@ -242,19 +241,15 @@ func (s *Server) regenerateCSRF(w http.ResponseWriter, r *http.Request) {
 // signInLimitByIP limits sign-in posts per client address (IPv6 by its /64), counted
 // across the portal's processes.
 func (s *Server) signInLimitByIP() func(http.Handler) http.Handler {
-	return httprate.LimitBy(s.cfg.SignInPerIP.Count, s.cfg.SignInPerIP.Window,
-		func(r *http.Request) (string, error) {
-			return "ip:" + httprate.CanonicalizeIP(middleware.GetClientIP(r.Context())), nil
-		},
-		httprate.WithLimitCounter(s.sharedCounter("sign-in by address")),
-		httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
+	return s.limitPerAddress("sign-in", s.cfg.SignInPerIP,
+		func(w http.ResponseWriter, r *http.Request) {
 			s.log.Warn("sign-in rate limited",
 				slog.String("request_id", middleware.GetReqID(r.Context())),
 				slog.String("scope", "ip"))
 			form := components.SignInForm{Error: "Too many sign-in attempts from your " +
 				"network. Wait a minute and try again."}
 			_ = s.renderSignIn(w, r, http.StatusTooManyRequests, form)
-		}))
+		})
 }
 
 // normalizeEmail trims and lowercases an address, as app_user.email is stored.
