@@ -53,8 +53,17 @@ func newMarkdown() *markdown {
 
 // render returns the sanitized HTML of src.
 func (m *markdown) render(src string) (string, error) {
-	r, err := m.message(src)
-	return r.HTML, err
+	source := []byte(src)
+	return m.renderDoc(m.md.Parser().Parse(text.NewReader(source)), source)
+}
+
+// renderDoc renders the parsed Markdown doc of source and sanitizes the HTML.
+func (m *markdown) renderDoc(doc ast.Node, source []byte) (string, error) {
+	var buf bytes.Buffer
+	if err := m.md.Renderer().Render(&buf, source, doc); err != nil {
+		return "", fmt.Errorf("render markdown: %w", err)
+	}
+	return m.policy.SanitizeReader(&buf).String(), nil
 }
 
 // renderedMessage is a message body as the portal stores it beside its Markdown: the
@@ -67,12 +76,11 @@ type renderedMessage struct {
 func (m *markdown) message(src string) (renderedMessage, error) {
 	source := []byte(src)
 	doc := m.md.Parser().Parse(text.NewReader(source))
-	var buf bytes.Buffer
-	if err := m.md.Renderer().Render(&buf, source, doc); err != nil {
-		return renderedMessage{}, fmt.Errorf("render markdown: %w", err)
+	html, err := m.renderDoc(doc, source)
+	if err != nil {
+		return renderedMessage{}, err
 	}
-	return renderedMessage{HTML: m.policy.SanitizeReader(&buf).String(),
-		Excerpt: shorten(plainText(doc, source))}, nil
+	return renderedMessage{HTML: html, Excerpt: shorten(plainText(doc, source))}, nil
 }
 
 var (
